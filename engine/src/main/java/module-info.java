@@ -1,0 +1,10 @@
+/** What every backend shares: architecture from metadata, the forward pass, KV cache, sessions, sampling, planning. */
+module dev.jinn.engine {
+    requires transitive dev.jinn.api;
+    requires transitive dev.jinn.quant;
+    requires transitive dev.jinn.tokenizer;
+    requires com.google.common;
+    requires org.slf4j;
+
+    // exports dev.jinn.engine;  (added with the first class)
+}

@@ -1,0 +1,10 @@
+/** Model files and numbers: GGUF and safetensors containers, ggml block codecs, the quantizer. */
+module dev.jinn.quant {
+    requires transitive dev.jinn.api;
+    requires com.google.common;
+    requires org.slf4j;
+
+    exports dev.jinn.quant;
+
+    uses dev.jinn.spi.QuantCodec;
+}

@@ -1,0 +1,2 @@
+/** CPU backend. */
+package dev.jinn.runtime.cpu;

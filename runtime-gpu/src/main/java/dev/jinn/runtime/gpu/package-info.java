@@ -1,0 +1,2 @@
+/** GPU backend. */
+package dev.jinn.runtime.gpu;

@@ -1,0 +1,8 @@
+/** CUDA backend through java.lang.foreign: driver API, cuBLAS, precompiled kernels. */
+module dev.jinn.runtime.gpu {
+    requires dev.jinn.engine;
+    requires com.google.common;
+    requires org.slf4j;
+
+    // exports dev.jinn.runtime.gpu;  (added with the first class)
+}

@@ -1,0 +1,10 @@
+/** The {@code jinn} command line and example applications. */
+module dev.jinn.cli {
+    requires dev.jinn.engine;
+    requires dev.jinn.testing;
+    requires info.picocli;
+    requires com.google.common;
+    requires org.slf4j;
+
+    opens dev.jinn.cli to info.picocli;
+}

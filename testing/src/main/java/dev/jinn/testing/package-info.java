@@ -1,0 +1,2 @@
+/** Test support: synthetic models, scripted models, contract suites. */
+package dev.jinn.testing;

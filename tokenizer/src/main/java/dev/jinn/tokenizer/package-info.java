@@ -1,0 +1,2 @@
+/** Tokenizers and chat templates. */
+package dev.jinn.tokenizer;
