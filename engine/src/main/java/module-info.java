@@ -6,5 +6,5 @@ module dev.jinn.engine {
     requires com.google.common;
     requires org.slf4j;
 
-    // exports dev.jinn.engine;  (added with the first class)
+    exports dev.jinn.engine;
 }

@@ -5,5 +5,5 @@ module dev.jinn.tokenizer {
     requires com.google.common;
     requires org.slf4j;
 
-    // exports dev.jinn.tokenizer;  (added with the first class)
+    exports dev.jinn.tokenizer;
 }
