@@ -5,6 +5,7 @@ module dev.jinn.quant {
     requires org.slf4j;
 
     exports dev.jinn.quant;
+    exports dev.jinn.quant.json;
 
     uses dev.jinn.spi.QuantCodec;
 }
