@@ -66,7 +66,7 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
             }
             isAdded[t.id()] = true;
             idOf.put(t.content(), t.id());
-            if (control == null && (t.special() || looksSpecial(t.content()))) {
+            if (control == null && t.special()) {
                 this.control[t.id()] = true;
             }
         }
@@ -120,11 +120,6 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
             throw new IllegalArgumentException(source + ": " + what + " id " + id + " is outside the vocabulary of " + n);
         }
         return Math.max(id, -1);
-    }
-
-    /** llama.cpp's rule: {@code <|...|>} and {@code <｜...｜>} look like control tokens. */
-    static boolean looksSpecial(String s) {
-        return s.length() > 4 && ((s.startsWith("<|") && s.endsWith("|>")) || (s.startsWith("<｜") && s.endsWith("｜>")));
     }
 
     @Override

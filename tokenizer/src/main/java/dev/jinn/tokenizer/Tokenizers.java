@@ -1,6 +1,7 @@
 package dev.jinn.tokenizer;
 
 import dev.jinn.ModelFileException;
+import dev.jinn.quant.gguf.GgufMetadata;
 import dev.jinn.quant.json.Json;
 import dev.jinn.quant.json.JsonException;
 import java.io.IOException;
@@ -22,6 +23,17 @@ public final class Tokenizers {
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     private Tokenizers() {}
+
+    /**
+     * Builds the tokenizer a GGUF file describes: {@code tokenizer.ggml.model} "gpt2" (byte-level BPE; the
+     * {@code tokenizer.ggml.pre} must be "qwen2" or "deepseek-r1-qwen") or "llama" (SentencePiece-style BPE with
+     * scores and byte-fallback tokens). Tokens of type control (3) and user-defined (4) are added tokens.
+     *
+     * @throws ModelFileException when a key is missing or malformed, or the model/pre-tokenizer is not supported
+     */
+    public static Tokenizer fromGguf(GgufMetadata metadata) {
+        return GgufTokenizerReader.read(Objects.requireNonNull(metadata, "metadata"));
+    }
 
     /**
      * Reads a Hugging Face {@code tokenizer.json} (BPE model, Qwen2 split regex + ByteLevel pre-tokenizer), or the
