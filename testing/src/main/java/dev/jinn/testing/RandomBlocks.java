@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * <p>Per block type, with q uniform over its codes:
  * <ul>
  *   <li>Q8_0: d·q, q ∈ [−128, 127] (σ_q ≈ 73.9)
- *   <li>Q4_0: d·(q − 8), q ∈ [0, 15] (σ ≈ 4.61)
+ *   <li>Q4_0: d·(q − 8), q ∈ [0, 15] (σ ≈ 4.61); for both, half the scales are negative so the −0.5 mean of
+ *       the codes cancels
  *   <li>Q4_K: d·sc·q − dmin·m with m = sc and dmin = 7.5·d, so values are d·sc·(q − 7.5), centred (σ_q ≈ 4.61)
  *   <li>Q5_K: the same with 5-bit q and dmin = 15.5·d (σ_q ≈ 9.23)
  *   <li>Q6_K: d·sc·(q − 32), q ∈ [0, 63] (σ_q ≈ 18.5)
@@ -101,7 +102,9 @@ public final class RandomBlocks {
     private byte[][] singleScaleHeaders(double d) {
         byte[][] t = new byte[HEADERS][];
         for (int i = 0; i < HEADERS; i++) {
-            short h = Float.floatToFloat16((float) (d * (0.75 + 0.5 * random.nextDouble())));
+            // Half the scales negative: codes are uniform over [-128, 127] or [0, 15] - 8, whose mean is -0.5.
+            double sign = (i & 1) == 0 ? 1 : -1;
+            short h = Float.floatToFloat16((float) (sign * d * (0.75 + 0.5 * random.nextDouble())));
             t[i] = new byte[] {(byte) h, (byte) (h >> 8)};
         }
         return t;

@@ -63,6 +63,109 @@ public record HfTokenizerData(
         Map<String, Object> tok = readJson(tokJson);
         Map<String, Object> cfg = readJsonIfExists(folder.resolve("tokenizer_config.json"));
         Map<String, Object> modelCfg = readJsonIfExists(folder.resolve("config.json"));
+        String template = cfg.get("chat_template") instanceof String s ? s : null;
+        Path jinja = folder.resolve("chat_template.jinja");
+        if (template == null && Files.isRegularFile(jinja)) {
+            try {
+                template = Files.readString(jinja, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ModelFileException(jinja, "cannot read: " + e.getMessage(), e);
+            }
+        }
+        return parse(tokJson, tok, cfg, modelCfg, template, vocabSize);
+    }
+
+    /**
+     * Builds the data from already parsed files.
+     *
+     * @param tokJson      the tokenizer.json path, for error messages
+     * @param tok          tokenizer.json
+     * @param cfg          tokenizer_config.json, or an empty map
+     * @param modelCfg     config.json, or an empty map
+     * @param chatTemplate the chat template, or null
+     * @param vocabSize    the model's vocabulary size; 0 means the tokenizer's own
+     */
+    public static HfTokenizerData parse(Path tokJson, Map<String, Object> tok, Map<String, Object> cfg,
+                                        Map<String, Object> modelCfg, String chatTemplate, int vocabSize) {
+        Map<String, Object> model = map(tok.get("model"), tokJson, "model");
+        if (!"BPE".equals(model.get("type"))) {
+            throw new ModelFileException(tokJson, "model.type is " + model.get("type")
+                    + "; only byte-level BPE tokenizers (Qwen2 family) can be converted");
+        }
+        Map<String, Object> vocab = map(model.get("vocab"), tokJson, "model.vocab");
+        int maxId = -1;
+        for (Object id : vocab.values()) {
+            maxId = Math.max(maxId, toInt(id, tokJson, "model.vocab"));
+        }
+        List<Map<String, Object>> added = new ArrayList<>();
+        if (tok.get("added_tokens") instanceof List<?> l) {
+            for (Object o : l) {
+                Map<String, Object> a = map(o, tokJson, "added_tokens[]");
+                added.add(a);
+                maxId = Math.max(maxId, toInt(a.get("id"), tokJson, "added_tokens[].id"));
+            }
+        }
+        int n = Math.max(vocabSize, maxId + 1);
+        if (n > 10_000_000) {
+            throw new ModelFileException(tokJson, "vocabulary of " + n + " tokens is implausibly large");
+        }
+        String[] tokens = new String[n];
+        int[] types = new int[n];
+        for (Map.Entry<String, Object> e : vocab.entrySet()) {
+            int id = toInt(e.getValue(), tokJson, "model.vocab");
+            if (id < 0) {
+                throw new ModelFileException(tokJson, "negative id " + id + " for token " + e.getKey());
+            }
+            tokens[id] = e.getKey();
+            types[id] = TYPE_NORMAL;
+        }
+        boolean deepseek = false;
+        for (Map<String, Object> a : added) {
+            int id = toInt(a.get("id"), tokJson, "added_tokens[].id");
+            String content = (String) a.get("content");
+            if (content == null || id < 0) {
+                throw new ModelFileException(tokJson, "added token with id " + id + " has no content");
+            }
+            boolean special = Boolean.TRUE.equals(a.get("special")) || looksSpecial(content);
+            tokens[id] = special ? content : content.replace('\u2581', ' ');
+            types[id] = special ? TYPE_CONTROL : TYPE_USER_DEFINED;
+            deepseek |= content.equals("<｜begin▁of▁sentence｜>");
+        }
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] == null) {
+                tokens[i] = "[PAD" + i + "]";
+                types[i] = TYPE_UNUSED;
+            }
+        }
+
+        List<String> merges = new ArrayList<>();
+        if (model.get("merges") instanceof List<?> ms) {
+            for (Object m : ms) {
+                if (m instanceof String s) {
+                    merges.add(s);
+                } else if (m instanceof List<?> pair && pair.size() == 2) {
+                    merges.add(pair.get(0) + " " + pair.get(1));
+                } else {
+                    throw new ModelFileException(tokJson, "model.merges entry " + merges.size() + " is neither \"a b\" nor [a, b]");
+                }
+            }
+        }
+
+        int bos = idOf(cfg.get("bos_token"), tokens);
+        int eos = idOf(cfg.get("eos_token"), tokens);
+        int pad = idOf(cfg.get("pad_token"), tokens);
+        if (bos < 0 && modelCfg.get("bos_token_id") instanceof Long l) {
+            bos = l.intValue();
+        }
+        if (eos < 0 && modelCfg.get("eos_token_id") instanceof Long l) {
+            eos = l.intValue();
+        }
+        if (bos < 0) {
+            bos = postProcessorBos(tok);
+        }
+        boolean addBos = cfg.containsKey("add_bos_token")
+                ? Boolean.TRUE.equals(cfg.get("add_bos_token"))
+                : bos >= 0 && postProcessorBos(tok) == bos;
         return new HfTokenizerData("gpt2", deepseek ? "deepseek-r1-qwen" : "qwen2", List.of(tokens), types,
                 List.copyOf(merges), bos, eos, pad, addBos, chatTemplate);
     }
