@@ -8,6 +8,7 @@ module dev.jinn.quant {
     exports dev.jinn.quant.codec;
     exports dev.jinn.quant.json;
     exports dev.jinn.quant.convert;
+    exports dev.jinn.quant.gguf;
 
     uses dev.jinn.spi.QuantCodec;
 
