@@ -18,8 +18,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code tokens}: one entry per id up to the model's vocabulary size; ids without a token become
  *       {@code [PADn]} of type UNUSED;
- *   <li>{@code token_type}: NORMAL for the BPE vocabulary; CONTROL for added tokens flagged special or that look
- *       special ({@code <|…|>}, {@code <｜…｜>}); USER_DEFINED for the other added tokens (such as {@code <think>});
+ *   <li>{@code token_type}: NORMAL for the BPE vocabulary; CONTROL for added tokens flagged special; USER_DEFINED
+ *       for the other added tokens (such as {@code <｜User｜>} and {@code <think>}) — as in the golden files that
+ *       llama.cpp wrote;
  *   <li>{@code merges} as {@code "a b"} strings, {@code bos/eos/padding} ids, {@code add_bos_token}, the chat template.
  * </ul>
  *
@@ -126,7 +127,7 @@ public record HfTokenizerData(
             if (content == null || id < 0) {
                 throw new ModelFileException(tokJson, "added token with id " + id + " has no content");
             }
-            boolean special = Boolean.TRUE.equals(a.get("special")) || looksSpecial(content);
+            boolean special = Boolean.TRUE.equals(a.get("special"));
             tokens[id] = special ? content : content.replace('\u2581', ' ');
             types[id] = special ? TYPE_CONTROL : TYPE_USER_DEFINED;
             deepseek |= content.equals("<｜begin▁of▁sentence｜>");
@@ -217,14 +218,6 @@ public record HfTokenizerData(
         }
         return new HfTokenizerData(model, pre, List.copyOf(t), types, List.copyOf(m), moved.getOrDefault(bosId, -1),
                 moved.getOrDefault(eosId, -1), moved.getOrDefault(padId, -1), addBos, chatTemplate);
-    }
-
-    /** convert_hf_to_gguf's {@code does_token_look_special}, for the shapes Qwen2-family vocabularies use. */
-    static boolean looksSpecial(String t) {
-        return t.equals("<pad>") || t.equals("<mask>")
-                || (t.startsWith("<|") && t.endsWith("|>"))
-                || (t.startsWith("<｜") && t.endsWith("｜>"))
-                || (t.startsWith("<start_of_") || t.startsWith("<end_of_")) && t.endsWith(">");
     }
 
     private static int postProcessorBos(Map<String, Object> tok) {

@@ -34,9 +34,10 @@ class HfTokenizerDataTest {
             assertThat(d.chatTemplate()).contains("<｜Assistant｜>");
             assertThat(d.tokenTypes()[0]).isEqualTo(HfTokenizerData.TYPE_NORMAL);
             assertThat(d.tokenTypes()[151643]).isEqualTo(HfTokenizerData.TYPE_CONTROL);
-            assertThat(d.tokenTypes()[151644]).isEqualTo(HfTokenizerData.TYPE_CONTROL); // looks special: <｜…｜>
+            assertThat(d.tokenTypes()[151644]).isEqualTo(HfTokenizerData.TYPE_USER_DEFINED); // <｜User｜>: special false
             assertThat(d.tokenTypes()[151648]).isEqualTo(HfTokenizerData.TYPE_USER_DEFINED); // <think>
-            assertThat(d.tokenTypes()[151647]).isEqualTo(HfTokenizerData.TYPE_CONTROL); // <|EOT|>
+            assertThat(d.tokenTypes()[151647]).isEqualTo(HfTokenizerData.TYPE_USER_DEFINED); // <|EOT|>
+            assertThat(d.tokenTypes()[151650]).isEqualTo(HfTokenizerData.TYPE_CONTROL); // <|quad_start|>
             assertThat(d.tokens().get(152000)).isEqualTo("[PAD152000]");
             assertThat(d.tokenTypes()[152000]).isEqualTo(HfTokenizerData.TYPE_UNUSED);
         } finally {
