@@ -3,6 +3,7 @@ package dev.jinn.testing;
 import dev.jinn.quant.GgmlType;
 import dev.jinn.quant.Quantization;
 import dev.jinn.quant.convert.HfTokenizerData;
+import dev.jinn.quant.convert.Progress;
 import dev.jinn.quant.gguf.GgufTensorInfo;
 import dev.jinn.quant.gguf.GgufWriter;
 import dev.jinn.quant.json.Json;
@@ -36,12 +37,6 @@ import java.util.zip.GZIPInputStream;
 public final class SyntheticModelWriter {
     private static final long CHUNK = 8L << 20;
     private static final String TOKENIZER = "r1-tokenizer/";
-
-    /** Progress callback: bytes of tensor data written so far and in all. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(long done, long total);
-    }
 
     private SyntheticModelWriter() {}
 
@@ -92,6 +87,7 @@ public final class SyntheticModelWriter {
                         if (n * rowBytes > CHUNK) { // a single row larger than the buffer: write it in pieces
                             writeLongRow(ch, blocks, buf, s.type, blocksPerRow);
                             done += rowBytes;
+                            report(progress, done, total);
                             continue;
                         }
                         blocks.fill(buf, 0, n * blocksPerRow);
@@ -195,29 +191,7 @@ public final class SyntheticModelWriter {
             w.putUInt32(a + ".rope.dimension_count", sh.headDim());
             w.putUInt32(a + ".vocab_size", sh.vocab());
         }
-        putTokenizer(w, tok);
-    }
-
-    /** Writes the {@code tokenizer.*} keys of a byte-level BPE tokenizer. */
-    public static void putTokenizer(GgufWriter w, HfTokenizerData tok) {
-        w.putString("tokenizer.ggml.model", tok.model());
-        w.putString("tokenizer.ggml.pre", tok.pre());
-        w.putStringArray("tokenizer.ggml.tokens", tok.tokens());
-        w.putInt32Array("tokenizer.ggml.token_type", tok.tokenTypes());
-        w.putStringArray("tokenizer.ggml.merges", tok.merges());
-        if (tok.bosId() >= 0) {
-            w.putUInt32("tokenizer.ggml.bos_token_id", tok.bosId());
-        }
-        if (tok.eosId() >= 0) {
-            w.putUInt32("tokenizer.ggml.eos_token_id", tok.eosId());
-        }
-        if (tok.padId() >= 0) {
-            w.putUInt32("tokenizer.ggml.padding_token_id", tok.padId());
-        }
-        w.putBool("tokenizer.ggml.add_bos_token", tok.addBos());
-        if (tok.chatTemplate() != null) {
-            w.putString("tokenizer.chat_template", tok.chatTemplate());
-        }
+        tok.writeTo(w);
     }
 
     /**

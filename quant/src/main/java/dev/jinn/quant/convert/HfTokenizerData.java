@@ -1,6 +1,7 @@
 package dev.jinn.quant.convert;
 
 import dev.jinn.ModelFileException;
+import dev.jinn.quant.gguf.GgufWriter;
 import dev.jinn.quant.json.Json;
 import dev.jinn.quant.json.JsonException;
 import java.io.IOException;
@@ -169,6 +170,29 @@ public record HfTokenizerData(
                 : bos >= 0 && postProcessorBos(tok) == bos;
         return new HfTokenizerData("gpt2", deepseek ? "deepseek-r1-qwen" : "qwen2", List.of(tokens), types,
                 List.copyOf(merges), bos, eos, pad, addBos, chatTemplate);
+    }
+
+    /** Writes the {@code tokenizer.*} keys. */
+    public void writeTo(GgufWriter w) {
+        HfTokenizerData tok = this;
+        w.putString("tokenizer.ggml.model", tok.model());
+        w.putString("tokenizer.ggml.pre", tok.pre());
+        w.putStringArray("tokenizer.ggml.tokens", tok.tokens());
+        w.putInt32Array("tokenizer.ggml.token_type", tok.tokenTypes());
+        w.putStringArray("tokenizer.ggml.merges", tok.merges());
+        if (tok.bosId() >= 0) {
+            w.putUInt32("tokenizer.ggml.bos_token_id", tok.bosId());
+        }
+        if (tok.eosId() >= 0) {
+            w.putUInt32("tokenizer.ggml.eos_token_id", tok.eosId());
+        }
+        if (tok.padId() >= 0) {
+            w.putUInt32("tokenizer.ggml.padding_token_id", tok.padId());
+        }
+        w.putBool("tokenizer.ggml.add_bos_token", tok.addBos());
+        if (tok.chatTemplate() != null) {
+            w.putString("tokenizer.chat_template", tok.chatTemplate());
+        }
     }
 
     /**
