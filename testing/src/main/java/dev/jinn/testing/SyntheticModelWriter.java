@@ -2,6 +2,7 @@ package dev.jinn.testing;
 
 import dev.jinn.quant.GgmlType;
 import dev.jinn.quant.Quantization;
+import dev.jinn.quant.TransformerTensors;
 import dev.jinn.quant.convert.HfTokenizerData;
 import dev.jinn.quant.convert.Progress;
 import dev.jinn.quant.gguf.GgufTensorInfo;
@@ -133,44 +134,33 @@ public final class SyntheticModelWriter {
 
     private record Spec(String name, GgmlType type, long[] dims, double std, double mean) {}
 
-    /** The tensors of a shape in llama.cpp's order, with their types under {@code quant}. */
+    /** The tensors of a shape in llama.cpp's order, with their types under {@code quant} and their spreads. */
     static List<Spec> tensorSpecs(SyntheticShape sh, Quantization quant) {
         List<Spec> l = new ArrayList<>();
-        int h = sh.hidden();
-        int kv = sh.kvHeads() * sh.headDim();
-        boolean qwen = sh.architecture().equals("qwen2");
-        double inStd = 1 / Math.sqrt(h);
-        add(l, quant, sh, "token_embd.weight", 0.5, 0, h, sh.vocab());
-        for (int i = 0; i < sh.layers(); i++) {
-            String p = "blk." + i + ".";
-            add(l, quant, sh, p + "attn_norm.weight", 0.05, 1, h);
-            add(l, quant, sh, p + "attn_q.weight", inStd, 0, h, h);
-            add(l, quant, sh, p + "attn_k.weight", inStd, 0, h, kv);
-            add(l, quant, sh, p + "attn_v.weight", inStd, 0, h, kv);
-            if (qwen) {
-                add(l, quant, sh, p + "attn_q.bias", 0.02, 0, h);
-                add(l, quant, sh, p + "attn_k.bias", 0.02, 0, kv);
-                add(l, quant, sh, p + "attn_v.bias", 0.02, 0, kv);
+        double inStd = 1 / Math.sqrt(sh.hidden());
+        for (TransformerTensors.Entry e : TransformerTensors.of(sh.architecture(), sh.hidden(), sh.layers(), sh.heads(),
+                sh.kvHeads(), sh.ffn(), sh.vocab(), sh.tied())) {
+            String n = e.name();
+            double std;
+            double mean = 0;
+            if (n.endsWith("norm.weight")) {
+                std = 0.05;
+                mean = 1;
+            } else if (n.endsWith(".bias")) {
+                std = 0.02;
+            } else if (n.equals("token_embd.weight")) {
+                std = 0.5;
+            } else if (n.equals("output.weight")) {
+                std = 4 * inStd;
+            } else if (n.endsWith("ffn_down.weight")) {
+                std = 1 / Math.sqrt(sh.ffn());
+            } else {
+                std = inStd;
             }
-            add(l, quant, sh, p + "attn_output.weight", inStd, 0, h, h);
-            add(l, quant, sh, p + "ffn_norm.weight", 0.05, 1, h);
-            add(l, quant, sh, p + "ffn_gate.weight", inStd, 0, h, sh.ffn());
-            add(l, quant, sh, p + "ffn_up.weight", inStd, 0, h, sh.ffn());
-            add(l, quant, sh, p + "ffn_down.weight", 1 / Math.sqrt(sh.ffn()), 0, sh.ffn(), h);
-        }
-        add(l, quant, sh, "output_norm.weight", 0.05, 1, h);
-        if (!sh.tied()) {
-            add(l, quant, sh, "output.weight", 4 / Math.sqrt(h), 0, h, sh.vocab());
+            GgmlType t = mean != 0 ? GgmlType.F32 : quant.typeFor(n, e.dims(), sh.layers(), !sh.tied());
+            l.add(new Spec(n, t, e.dims(), std, mean));
         }
         return l;
-    }
-
-    private static void add(List<Spec> l, Quantization q, SyntheticShape sh, String name, double std, double mean, long... dims) {
-        GgmlType t = q.typeFor(name, dims, sh.layers(), !sh.tied());
-        if (mean != 0) {
-            t = GgmlType.F32; // norm weights: F32 near `mean`
-        }
-        l.add(new Spec(name, t, dims, std, mean));
     }
 
     private static void writeMetadata(GgufWriter w, SyntheticShape sh, Quantization quant, HfTokenizerData tok) {
