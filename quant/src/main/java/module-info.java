@@ -6,6 +6,7 @@ module dev.jinn.quant {
 
     exports dev.jinn.quant;
     exports dev.jinn.quant.json;
+    exports dev.jinn.quant.gguf;
 
     uses dev.jinn.spi.QuantCodec;
 }
