@@ -35,18 +35,18 @@ public record GgufTensorInfo(String name, long[] dims, GgmlType type, long offse
     /**
      * Computes the byte size of a tensor of this type and shape.
      *
-     * @throws IllegalArgumentException if dims[0] is not a whole number of blocks or the size overflows a long
+     * @throws IllegalArgumentException if dims[0] is not a whole number of blocks
+     * @throws ArithmeticException if the size overflows a long
      */
     public static long byteSizeOf(GgmlType type, long... dims) {
         if (dims.length == 0) {
             throw new IllegalArgumentException("no dimensions");
         }
-        long row = type.rowBytes(dims[0]);
-        if (row < 0) {
+        if (dims[0] < 0 || dims[0] % type.blockElements() != 0) {
             throw new IllegalArgumentException("dims[0] = " + dims[0] + " is not a multiple of the " + type
                     + " block size " + type.blockElements());
         }
-        long size = row;
+        long size = Math.multiplyExact(dims[0] / type.blockElements(), (long) type.blockBytes());
         for (int i = 1; i < dims.length; i++) {
             if (dims[i] < 0) {
                 throw new IllegalArgumentException("negative dimension " + dims[i]);
