@@ -53,7 +53,7 @@ final class ConvertCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ProgressBar bar = new ProgressBar(err, "convert " + q);
         if (Files.isDirectory(src)) {
-            throw new UnsupportedOperationException("tmp");
+            dev.jinn.quant.convert.HfConverter.convert(src, dst, q, n, bar);
         } else {
             if (tokenizer == null) {
                 throw new IllegalArgumentException("a llama2.c checkpoint needs --tokenizer tokenizer.bin");
