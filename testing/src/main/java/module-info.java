@@ -4,5 +4,5 @@ module dev.jinn.testing {
     requires com.google.common;
     requires org.slf4j;
 
-    // exports dev.jinn.testing;  (added with the first class)
+    exports dev.jinn.testing;
 }
