@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
         description = "Run Qwen2- and Llama-family language models (GGUF, safetensors) in the JVM.",
         subcommands = {
             InspectCommand.class,
+            LogitsCommand.class,
+            BenchCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
