@@ -7,4 +7,6 @@ module dev.jinn.engine {
     requires org.slf4j;
 
     exports dev.jinn.engine;
+
+    uses dev.jinn.spi.BackendProvider;
 }

@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             ConvertCommand.class,
             SynthCommand.class,
+            EstimateCommand.class,
+            LogitsCommand.class,
+            BenchCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;

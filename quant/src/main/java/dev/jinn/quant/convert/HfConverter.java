@@ -3,6 +3,7 @@ package dev.jinn.quant.convert;
 import dev.jinn.ModelFileException;
 import dev.jinn.quant.GgmlType;
 import dev.jinn.quant.QuantCodecs;
+import dev.jinn.quant.Quantizer;
 import dev.jinn.quant.Quantization;
 import dev.jinn.quant.gguf.GgufWriter;
 import dev.jinn.quant.hf.HfConfig;
@@ -13,6 +14,7 @@ import dev.jinn.spi.QuantCodec;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,9 +105,12 @@ public final class HfConverter {
             }
         }
         long rowsPerChunk = Math.max(1, CHUNK_ELEMENTS / rowLen);
-        float[] f = new float[(int) Math.min(rows, rowsPerChunk) * (int) rowLen];
+        int chunkRows = (int) Math.min(rows, rowsPerChunk);
+        float[] f = new float[chunkRows * (int) rowLen];
+        int threads = Runtime.getRuntime().availableProcessors();
         WritableByteChannel ch = w.beginTensor(j.gguf);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: Quantizer.convert encodes on worker threads
+            MemorySegment staged = arena.allocate(4L * f.length, 64);
             MemorySegment enc = arena.allocate(codec.byteSize((long) f.length));
             for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
                 int n = (int) Math.min(rowsPerChunk, rows - r0);
@@ -115,7 +120,9 @@ public final class HfConverter {
                 }
                 int elements = n * (int) rowLen;
                 long bytes = codec.byteSize(elements);
-                codec.encode(f, 0, enc, 0, elements);
+                // The K-quant scale search is compute-bound: split the chunk's rows over all cores.
+                MemorySegment.copy(f, 0, staged, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, elements);
+                Quantizer.convert(GgmlType.F32, staged, j.type, enc, rowLen, n, threads);
                 ch.write(enc.asSlice(0, bytes).asByteBuffer());
                 done[0] += bytes;
                 progress.update(done[0], total);
