@@ -8,4 +8,5 @@ module dev.jinn.api {
     exports dev.jinn.spi;
 
     uses dev.jinn.spi.QuantCodec;
+    uses dev.jinn.spi.ModelFactory;
 }

@@ -7,4 +7,6 @@ module dev.jinn.engine {
     requires org.slf4j;
 
     exports dev.jinn.engine;
+    exports dev.jinn.engine.sampling;
+    exports dev.jinn.engine.session;
 }
