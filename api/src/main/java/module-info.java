@@ -9,4 +9,5 @@ module dev.jinn.api {
 
     uses dev.jinn.spi.QuantCodec;
     uses dev.jinn.spi.ModelFactory;
+    uses dev.jinn.spi.BackendProvider;
 }

@@ -3,7 +3,6 @@ package dev.jinn;
 import static dev.jinn.InvalidOptionException.check;
 
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Load-time parameters of a {@link Model} (per-request ones are in {@link GenerationOptions}).
@@ -13,17 +12,13 @@ import java.util.Set;
  *                         backend with the highest priority
  * @param threads          compute threads for CPU work (0 = one per available core)
  * @param contextLength    positions each session's KV cache holds by default (0 = the model's trained length)
- * @param kvCacheType      KV cache element type: {@code "auto"} (the backend's choice), {@code "f32"}, {@code "f16"},
- *                         {@code "q8_0"}
+ * @param kvCacheType      how keys and values are stored (default {@link KvCacheType#F16}, as llama.cpp)
  * @param memoryLimitBytes refuse to load when weights, KV cache and scratch would exceed this (0 = no limit
  *                         beyond the device's own)
  */
-public record ModelOptions(String backend, int threads, int contextLength, String kvCacheType, long memoryLimitBytes) {
+public record ModelOptions(String backend, int threads, int contextLength, KvCacheType kvCacheType, long memoryLimitBytes) {
 
-    /** KV cache types a backend may be asked for. */
-    public static final Set<String> KV_CACHE_TYPES = Set.of("auto", "f32", "f16", "q8_0");
-
-    /** Automatic backend, all cores, the model's context length, automatic KV cache type, no memory limit. */
+    /** Automatic backend, all cores, the model's context length, F16 KV cache, no memory limit. */
     public static final ModelOptions DEFAULTS = builder().build();
 
     public ModelOptions {
@@ -31,8 +26,7 @@ public record ModelOptions(String backend, int threads, int contextLength, Strin
         check(!backend.isEmpty(), "backend", "\"\"", "give a backend name such as cpu or gpu, or auto");
         check(threads >= 0, "threads", threads, "must be ≥ 0 (0 = one per core)");
         check(contextLength >= 0, "contextLength", contextLength, "must be ≥ 0 (0 = the model's trained length)");
-        kvCacheType = kvCacheType == null ? "auto" : kvCacheType.strip().toLowerCase(Locale.ROOT);
-        check(KV_CACHE_TYPES.contains(kvCacheType), "kvCacheType", kvCacheType, "must be one of " + KV_CACHE_TYPES);
+        kvCacheType = kvCacheType == null ? KvCacheType.F16 : kvCacheType;
         check(memoryLimitBytes >= 0, "memoryLimitBytes", memoryLimitBytes, "must be ≥ 0 (0 = no limit)");
     }
 
@@ -50,7 +44,7 @@ public record ModelOptions(String backend, int threads, int contextLength, Strin
         private String backend = "auto";
         private int threads;
         private int contextLength;
-        private String kvCacheType = "auto";
+        private KvCacheType kvCacheType = KvCacheType.F16;
         private long memoryLimitBytes;
 
         private Builder() {}
@@ -58,7 +52,18 @@ public record ModelOptions(String backend, int threads, int contextLength, Strin
         public Builder backend(String v) { backend = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
         public Builder contextLength(int v) { contextLength = v; return this; }
-        public Builder kvCacheType(String v) { kvCacheType = v; return this; }
+        public Builder kvCacheType(KvCacheType v) { kvCacheType = v; return this; }
+
+        /** By name, case-insensitive: {@code f32}, {@code f16}, {@code q8_0}. */
+        public Builder kvCacheType(String name) {
+            try {
+                kvCacheType = KvCacheType.valueOf(name.strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidOptionException("kvCacheType = " + name + " is invalid: must be one of "
+                        + java.util.Arrays.toString(KvCacheType.values()));
+            }
+            return this;
+        }
         public Builder memoryLimitBytes(long v) { memoryLimitBytes = v; return this; }
 
         public ModelOptions build() {

@@ -1,0 +1,29 @@
+package dev.jinn.spi;
+
+/**
+ * A cheap entry point to one compute backend, found with {@link java.util.ServiceLoader}. Creating a provider and
+ * calling {@link #name()}, {@link #priority()} and {@link #availability()} must not load native libraries, allocate
+ * device memory or start threads: that happens only in {@link #create} for the backend actually chosen.
+ *
+ * <p>Selection (done by the engine's loader): an explicit backend name, else the {@code jinn.backend} system property
+ * or {@code JINN_BACKEND} environment variable, else the available provider with the highest priority.
+ * Implementations must be thread-safe.
+ */
+public interface BackendProvider {
+
+    /** Short lower-case name users pass to choose it: {@code "cpu"}, {@code "cuda"}. */
+    String name();
+
+    /** Higher wins when no backend is named; the CPU backend uses 10, GPU backends more. */
+    int priority();
+
+    /** Whether this backend can run here, and if not, why (shown when selection fails). Cheap; never throws. */
+    BackendAvailability availability();
+
+    /**
+     * Creates the backend: loads what it needs, starts its threads.
+     *
+     * @throws dev.jinn.JinnException when it cannot start after all (the message says why)
+     */
+    Backend create(BackendOptions options);
+}

@@ -1,0 +1,306 @@
+package dev.jinn.runtime.cpu;
+
+import dev.jinn.JinnException;
+import dev.jinn.KvCacheType;
+import dev.jinn.quant.GgmlType;
+import dev.jinn.runtime.cpu.internal.Kernels;
+import dev.jinn.runtime.cpu.internal.QuantizedActivations;
+import dev.jinn.runtime.cpu.internal.WorkerPool;
+import dev.jinn.spi.Backend;
+import dev.jinn.spi.KvCache;
+import dev.jinn.spi.Tensor;
+import dev.jinn.spi.WeightTensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The CPU backend: weights used in place from the mapped file, activations on the heap, a fixed worker pool.
+ * Mat-muls prepare the activations once per call as llama.cpp does (int8 blocks for the quantized types) and
+ * split the weight rows across the workers; attention is split by KV head. Thread-safe as {@link Backend} requires.
+ */
+public final class CpuBackend implements Backend {
+    /** Rows per work item: large enough to amortise the hand-off, small enough to balance two cores. */
+    private static final int MIN_ROWS_PER_TASK = 16;
+
+    private final Kernels kernels;
+    private final WorkerPool pool;
+    private final ThreadLocal<QuantizedActivations> activations = ThreadLocal.withInitial(QuantizedActivations::new);
+    private final ThreadLocal<AttentionScratch> attentionScratch = ThreadLocal.withInitial(AttentionScratch::new);
+    private volatile boolean closed;
+
+    public CpuBackend(int threads, Kernels kernels) {
+        this.kernels = kernels;
+        this.pool = new WorkerPool(threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads);
+    }
+
+    /** A backend with the best kernels this JVM allows and {@code threads} workers (0 = all cores). */
+    public static CpuBackend create(int threads) {
+        return new CpuBackend(threads, KernelSelector.best());
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** "vector" or "scalar". */
+    public String kernelsName() {
+        return kernels.name();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("CPU backend is closed");
+        }
+    }
+
+    @Override
+    public boolean supports(int ggmlType) {
+        return GgmlType.byId(ggmlType).map(Kernels::supports).orElse(false);
+    }
+
+    @Override
+    public WeightTensor weight(String name, int ggmlType, int rows, int cols, MemorySegment data) {
+        checkOpen();
+        GgmlType type = GgmlType.byId(ggmlType).orElseThrow(
+                () -> new JinnException("tensor " + name + ": unknown ggml type id " + ggmlType));
+        if (!Kernels.supports(type)) {
+            throw new JinnException("tensor " + name + ": the CPU backend has no kernel for " + type);
+        }
+        long rowBytes = type.rowBytes(cols);
+        if (rowBytes < 0) {
+            throw new JinnException("tensor " + name + ": row of " + cols + " values is not a whole number of "
+                    + type + " blocks of " + type.blockElements());
+        }
+        if (rows <= 0 || data.byteSize() != rowBytes * rows) {
+            throw new JinnException("tensor " + name + ": " + rows + " x " + cols + " " + type + " needs "
+                    + rowBytes * rows + " bytes, the data has " + data.byteSize());
+        }
+        return new CpuWeight(name, type, rows, cols, data);
+    }
+
+    @Override
+    public Tensor tensor(int rows, int cols) {
+        return new CpuTensor(rows, cols);
+    }
+
+    @Override
+    public KvCache kvCache(int layers, int kvHeads, int headDim, int capacity, KvCacheType type) {
+        checkOpen();
+        return new CpuKvCache(layers, kvHeads, headDim, capacity, type);
+    }
+
+    @Override
+    public void embed(WeightTensor table, int[] tokens, int from, int n, Tensor out) {
+        CpuWeight w = (CpuWeight) table;
+        CpuTensor o = (CpuTensor) out;
+        for (int i = 0; i < n; i++) {
+            int t = tokens[from + i];
+            if (t < 0 || t >= w.rows) {
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + w.rows + ")");
+            }
+            Kernels.dequantizeRow(w.type, w.data, t * w.rowBytes, o.data, i * o.cols, w.cols);
+        }
+    }
+
+    @Override
+    public void rmsNorm(Tensor x, int n, WeightTensor weight, float eps, Tensor out) {
+        CpuTensor xt = (CpuTensor) x;
+        CpuTensor o = (CpuTensor) out;
+        float[] w = ((CpuWeight) weight).floats();
+        int cols = xt.cols;
+        for (int i = 0; i < n; i++) {
+            int base = i * cols;
+            double sum = 0; // ggml sums the squares in double
+            for (int j = 0; j < cols; j++) {
+                float v = xt.data[base + j];
+                sum += v * v;
+            }
+            float mean = (float) (sum / cols);
+            float scale = (float) (1.0 / Math.sqrt(mean + eps));
+            for (int j = 0; j < cols; j++) {
+                o.data[i * o.cols + j] = (xt.data[base + j] * scale) * w[j];
+            }
+        }
+    }
+
+    @Override
+    public void matmul(WeightTensor weight, Tensor x, int n, WeightTensor bias, Tensor out) {
+        checkOpen();
+        CpuWeight w = (CpuWeight) weight;
+        CpuTensor xt = (CpuTensor) x;
+        CpuTensor o = (CpuTensor) out;
+        if (xt.cols != w.cols && n > 1 || xt.cols < w.cols || o.cols < w.rows || n > xt.rows || n > o.rows) {
+            throw new IllegalArgumentException("matmul " + w.name + " [" + w.rows + " x " + w.cols + "] with input "
+                    + xt.rows + " x " + xt.cols + " into " + o.rows + " x " + o.cols + " for " + n + " rows");
+        }
+        QuantizedActivations a = activations.get();
+        kernels.prepare(w.type, xt.data, n, w.cols, a);
+        float[] b = bias == null ? null : ((CpuWeight) bias).floats();
+        int rowsPerTask = Math.max(MIN_ROWS_PER_TASK, w.rows / (pool.threads() * 8));
+        int tasks = (w.rows + rowsPerTask - 1) / rowsPerTask;
+        pool.parallelFor(tasks, task -> {
+            int r0 = task * rowsPerTask;
+            int r1 = Math.min(w.rows, r0 + rowsPerTask);
+            kernels.matRows(w.type, w.data, w.rowBytes, r0, r1, a, n, w.cols, o.data, o.cols, b);
+        });
+    }
+
+    @Override
+    public void rope(Tensor x, int n, int heads, int headDim, int startPos, float theta, boolean neox) {
+        CpuTensor t = (CpuTensor) x;
+        // ggml_rope_cache_init: theta_i = pos * base^(-2i/d), advanced by repeated float multiplication
+        float thetaScale = (float) Math.pow(theta, -2.0f / headDim);
+        int half = headDim / 2;
+        float[] cos = new float[half];
+        float[] sin = new float[half];
+        for (int i = 0; i < n; i++) {
+            float th = startPos + i;
+            for (int j = 0; j < half; j++) {
+                cos[j] = (float) Math.cos(th);
+                sin[j] = (float) Math.sin(th);
+                th *= thetaScale;
+            }
+            for (int h = 0; h < heads; h++) {
+                int base = i * t.cols + h * headDim;
+                for (int j = 0; j < half; j++) {
+                    int i0 = neox ? base + j : base + 2 * j;
+                    int i1 = neox ? base + j + half : base + 2 * j + 1;
+                    float x0 = t.data[i0];
+                    float x1 = t.data[i1];
+                    t.data[i0] = x0 * cos[j] - x1 * sin[j];
+                    t.data[i1] = x0 * sin[j] + x1 * cos[j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void attention(KvCache cache, int layer, Tensor q, Tensor k, Tensor v, int n, int startPos,
+                          int heads, int kvHeads, int headDim, Tensor out) {
+        checkOpen();
+        CpuKvCache c = (CpuKvCache) cache;
+        CpuTensor qt = (CpuTensor) q;
+        CpuTensor kt = (CpuTensor) k;
+        CpuTensor vt = (CpuTensor) v;
+        CpuTensor o = (CpuTensor) out;
+        if (startPos + n > c.capacity) {
+            throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + n - 1)
+                    + " do not fit in a KV cache of " + c.capacity);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < kvHeads; h++) {
+                c.storeK(layer, h, startPos + i, kt.data, i * kt.cols + h * headDim);
+                c.storeV(layer, h, startPos + i, vt.data, i * vt.cols + h * headDim);
+            }
+        }
+        int group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        boolean roundQ = c.type == KvCacheType.F16; // ggml converts Q to the K type for the dot product
+        int len = startPos + n;
+        pool.parallelFor(kvHeads, kvh -> {
+            AttentionScratch s = attentionScratch.get();
+            s.ensure(len * headDim, len, headDim);
+            c.loadRange(true, layer, kvh, len, s.keys);
+            c.loadRange(false, layer, kvh, len, s.values);
+            for (int i = 0; i < n; i++) {
+                int visible = startPos + i + 1;
+                for (int g = 0; g < group; g++) {
+                    int h = kvh * group + g;
+                    int qOff = i * qt.cols + h * headDim;
+                    float[] qv = s.query;
+                    for (int d = 0; d < headDim; d++) {
+                        float val = qt.data[qOff + d];
+                        qv[d] = roundQ ? Float.float16ToFloat(Float.floatToFloat16(val)) : val;
+                    }
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int p = 0; p < visible; p++) {
+                        float sc = kernels.dot(qv, 0, s.keys, p * headDim, headDim) * scale;
+                        s.scores[p] = sc;
+                        max = Math.max(max, sc);
+                    }
+                    float sum = 0;
+                    for (int p = 0; p < visible; p++) {
+                        float e = (float) Math.exp(s.scores[p] - max);
+                        s.scores[p] = e;
+                        sum += e;
+                    }
+                    float inv = 1.0f / sum;
+                    int oOff = i * o.cols + h * headDim;
+                    java.util.Arrays.fill(o.data, oOff, oOff + headDim, 0f);
+                    for (int p = 0; p < visible; p++) {
+                        kernels.axpy(s.scores[p] * inv, s.values, p * headDim, o.data, oOff, headDim);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, int n, Tensor out) {
+        CpuTensor g = (CpuTensor) gate;
+        CpuTensor u = (CpuTensor) up;
+        CpuTensor o = (CpuTensor) out;
+        int cols = g.cols;
+        for (int i = 0; i < n * cols; i++) {
+            float x = g.data[i];
+            o.data[i] = x / (1.0f + (float) Math.exp(-x)) * u.data[i];
+        }
+    }
+
+    @Override
+    public void add(Tensor x, Tensor y, int n) {
+        CpuTensor a = (CpuTensor) x;
+        CpuTensor b = (CpuTensor) y;
+        for (int i = 0; i < n * a.cols; i++) {
+            a.data[i] += b.data[i];
+        }
+    }
+
+    @Override
+    public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int n) {
+        CpuTensor s = (CpuTensor) src;
+        CpuTensor d = (CpuTensor) dst;
+        int cols = Math.min(s.cols, d.cols);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(s.data, (srcRow + i) * s.cols, d.data, (dstRow + i) * d.cols, cols);
+        }
+    }
+
+    @Override
+    public void read(Tensor t, int row, float[] dst, int dstOffset) {
+        CpuTensor c = (CpuTensor) t;
+        System.arraycopy(c.data, row * c.cols, dst, dstOffset, c.cols);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            pool.close();
+        }
+    }
+
+    private static final class AttentionScratch {
+        float[] keys = new float[0];
+        float[] values = new float[0];
+        float[] scores = new float[0];
+        float[] query = new float[0];
+
+        void ensure(int kvFloats, int positions, int headDim) {
+            if (keys.length < kvFloats) {
+                keys = new float[kvFloats];
+                values = new float[kvFloats];
+            }
+            if (scores.length < positions) {
+                scores = new float[positions];
+            }
+            if (query.length < headDim) {
+                query = new float[headDim];
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.jinn.runtime.cpu.internal;
+
+import dev.jinn.quant.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The CPU kernels: dot products of one encoded weight row with prepared activations, row dequantization, and the
+ * float helpers attention needs. {@link ScalarKernels} is the specification; {@link VectorKernels} the fast twin.
+ * Stateless and thread-safe.
+ */
+public abstract class Kernels {
+    static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public abstract String name();
+
+    /** True for the types {@link #dot} handles. */
+    public static boolean supports(GgmlType type) {
+        return switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /** Prepares {@code rows} activation rows of {@code cols} values from {@code x} for weights of {@code type}. */
+    public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
+        switch (type) {
+            case F32 -> {
+                a.ensureFloats(rows * cols);
+                System.arraycopy(x, 0, a.f, 0, rows * cols);
+            }
+            case F16 -> {
+                a.ensureFloats(rows * cols);
+                for (int i = 0; i < rows * cols; i++) {
+                    a.f[i] = Fp.roundF16(x[i]);
+                }
+            }
+            case BF16 -> {
+                a.ensureFloats(rows * cols);
+                for (int i = 0; i < rows * cols; i++) {
+                    a.f[i] = Fp.roundBf16(x[i]);
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                a.ensureQuants(rows * cols, rows * cols / 32, 0);
+                quantizeQ8_0(x, rows * cols, a.q, a.d);
+            }
+            case Q4_K, Q5_K, Q6_K -> {
+                a.ensureQuants(rows * cols, rows * cols / 256, rows * cols / 16);
+                quantizeQ8K(x, rows * cols, a.q, a.d, a.bsums);
+            }
+            default -> throw new IllegalArgumentException("no CPU kernel for " + type);
+        }
+    }
+
+    /** llama.cpp's x86 quantize_row_q8_0: scale amax/127 stored as f16, values rint(x * 127/amax). */
+    static void quantizeQ8_0(float[] x, int n, byte[] q, float[] d) {
+        for (int b = 0; b < n / 32; b++) {
+            float amax = 0;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(x[b * 32 + j]));
+            }
+            d[b] = Fp.roundF16(amax / 127.0f);
+            float id = amax != 0 ? 127.0f / amax : 0.0f;
+            for (int j = 0; j < 32; j++) {
+                q[b * 32 + j] = (byte) (int) Math.rint(x[b * 32 + j] * id);
+            }
+        }
+    }
+
+    /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, 16-value sums. */
+    static void quantizeQ8K(float[] x, int n, byte[] q, float[] d, int[] bsums) {
+        for (int b = 0; b < n / 256; b++) {
+            int base = b * 256;
+            float max = 0;
+            float amax = 0;
+            for (int j = 0; j < 256; j++) {
+                float ax = Math.abs(x[base + j]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[base + j];
+                }
+            }
+            if (amax == 0) {
+                d[b] = 0;
+                for (int j = 0; j < 256; j++) {
+                    q[base + j] = 0;
+                }
+                for (int j = 0; j < 16; j++) {
+                    bsums[b * 16 + j] = 0;
+                }
+                continue;
+            }
+            float iscale = -127.0f / max;
+            for (int j = 0; j < 256; j++) {
+                int v = (int) Math.rint(iscale * x[base + j]);
+                q[base + j] = (byte) Math.min(127, v);
+            }
+            for (int j = 0; j < 16; j++) {
+                int s = 0;
+                for (int l = 0; l < 16; l++) {
+                    s += q[base + j * 16 + l];
+                }
+                bsums[b * 16 + j] = s;
+            }
+            d[b] = 1 / iscale;
+        }
+    }
+
+    /**
+     * {@code out[t * outStride + r] = dot(w row r, activation row t) (+ bias[r])} for rows {@code r0..r1-1} and
+     * tokens {@code t < n}. Rows outermost so a weight row is read from memory once for all tokens.
+     */
+    public void matRows(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a,
+                        int n, int cols, float[] out, int outStride, float[] bias) {
+        for (int r = r0; r < r1; r++) {
+            long off = r * rowBytes;
+            float b = bias == null ? 0 : bias[r];
+            for (int t = 0; t < n; t++) {
+                out[t * outStride + r] = dot(type, w, off, a, t, cols) + b;
+            }
+        }
+    }
+
+    /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */
+    public final float dot(GgmlType type, MemorySegment w, long off, QuantizedActivations a, int row, int cols) {
+        return switch (type) {
+            case F32 -> dotF32(w, off, a.f, row * cols, cols);
+            case F16 -> dotF16(w, off, a.f, row * cols, cols);
+            case BF16 -> dotBf16(w, off, a.f, row * cols, cols);
+            case Q8_0 -> dotQ8_0(w, off, a.q, a.d, row * cols, cols);
+            case Q4_0 -> dotQ4_0(w, off, a.q, a.d, row * cols, cols);
+            case Q4_K -> dotQ4K(w, off, a.q, a.d, a.bsums, row * cols, cols);
+            case Q5_K -> dotQ5K(w, off, a.q, a.d, a.bsums, row * cols, cols);
+            case Q6_K -> dotQ6K(w, off, a.q, a.d, row * cols, cols);
+            default -> throw new IllegalArgumentException("no CPU kernel for " + type);
+        };
+    }
+
+    public abstract float dotF32(MemorySegment w, long off, float[] x, int xOff, int n);
+
+    public abstract float dotF16(MemorySegment w, long off, float[] x, int xOff, int n);
+
+    public abstract float dotBf16(MemorySegment w, long off, float[] x, int xOff, int n);
+
+    /** {@code xOff} counts values; the scales of that row start at {@code xOff / 32}. */
+    public abstract float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n);
+
+    public abstract float dotQ4_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n);
+
+    public abstract float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n);
+
+    public abstract float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n);
+
+    public abstract float dotQ6K(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n);
+
+    /** Sum of {@code a[aOff+i] * b[bOff+i]} for i < n. */
+    public abstract float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** {@code y[yOff+i] += s * x[xOff+i]} for i < n. */
+    public abstract void axpy(float s, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** Decodes {@code cols} values of the row at byte {@code off} (ggml's reference dequantizers). */
+    public static void dequantizeRow(GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int cols) {
+        ScalarKernels.dequantize(type, w, off, dst, dstOff, cols);
+    }
+}

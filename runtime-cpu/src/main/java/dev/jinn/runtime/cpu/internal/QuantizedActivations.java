@@ -1,0 +1,36 @@
+package dev.jinn.runtime.cpu.internal;
+
+/**
+ * Activation rows prepared for one weight encoding, as llama.cpp prepares them ("vec_dot_type"): float32 for F32,
+ * values rounded to f16/bf16 for F16/BF16 weights, int8 blocks of 32 with an f16 scale (Q8_0) for Q8_0/Q4_0 weights,
+ * int8 blocks of 256 with a float scale and 16-value sums (Q8_K) for the K-quants. Reused between calls by one
+ * thread; grows as needed.
+ */
+public final class QuantizedActivations {
+    /** Rounded floats (F32/F16/BF16), {@code [rows][cols]}. */
+    public float[] f = new float[0];
+    /** int8 values, {@code [rows][cols]}. */
+    public byte[] q = new byte[0];
+    /** Block scales, {@code [rows][cols / blockSize]}. */
+    public float[] d = new float[0];
+    /** Q8_K: sums of each 16 int8 values, {@code [rows][cols / 16]}. */
+    public int[] bsums = new int[0];
+
+    void ensureFloats(int size) {
+        if (f.length < size) {
+            f = new float[size];
+        }
+    }
+
+    void ensureQuants(int size, int blocks, int sums) {
+        if (q.length < size) {
+            q = new byte[size];
+        }
+        if (d.length < blocks) {
+            d = new float[blocks];
+        }
+        if (bsums.length < sums) {
+            bsums = new int[sums];
+        }
+    }
+}
