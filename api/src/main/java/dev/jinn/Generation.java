@@ -35,7 +35,7 @@ public interface Generation extends Iterator<GenerationEvent>, AutoCloseable {
     }
 
     /** Runs to the end, giving every event to {@code listener}, and returns the final event. */
-    default GenerationEvent.Done forEachRemaining(GenerationListener listener) {
+    default GenerationEvent.Done drain(GenerationListener listener) {
         try (this) {
             while (hasNext()) {
                 GenerationEvent e = next();

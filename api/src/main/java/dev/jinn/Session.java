@@ -41,7 +41,7 @@ public interface Session extends AutoCloseable {
 
     /** Runs a generation on the calling thread, giving each event to {@code listener}; returns the last event. */
     default GenerationEvent.Done generate(Prompt prompt, GenerationOptions options, GenerationListener listener) {
-        return generate(prompt, options).forEachRemaining(listener);
+        return generate(prompt, options).drain(listener);
     }
 
     /** The events as a stream, computed as it is consumed; close the stream (try-with-resources) to stop early. */
