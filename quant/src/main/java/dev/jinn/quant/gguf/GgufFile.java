@@ -1,0 +1,184 @@
+package dev.jinn.quant.gguf;
+
+import dev.jinn.ModelFileException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A GGUF file, memory-mapped read-only. The header is parsed and fully validated by {@link #open}; tensor data is
+ * never copied: {@link #data} returns read-only slices of the mapping.
+ *
+ * <p>Ownership and lifetime: this object owns a shared {@link Arena} holding the mapping. Slices returned by
+ * {@link #data} own nothing and become unusable (accessing them throws {@link IllegalStateException}) once the
+ * file is closed. {@link #close()} is idempotent; every other method throws {@link IllegalStateException} naming
+ * the file after it. Thread-safe: any thread may read tensors concurrently; closing while other threads still read
+ * makes their next access fail with {@link IllegalStateException}.
+ */
+public final class GgufFile implements AutoCloseable {
+    private final Path path;
+    private final Arena arena; // null when the segment is not owned (parse from memory)
+    private final MemorySegment mapping;
+    private final GgufReader.Header header;
+    private volatile boolean closed;
+
+    private GgufFile(Path path, Arena arena, MemorySegment mapping, GgufReader.Header header) {
+        this.path = path;
+        this.arena = arena;
+        this.mapping = mapping;
+        this.header = header;
+    }
+
+    /**
+     * Maps and parses a GGUF file.
+     *
+     * @throws GgufFormatException if the file is not a valid GGUF v2/v3 file (message: field and byte offset)
+     * @throws ModelFileException  if it cannot be opened or mapped
+     */
+    public static GgufFile open(Path path) {
+        Objects.requireNonNull(path, "path");
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0])
+                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            GgufReader.Header header = GgufReader.parse(seg, path);
+            return new GgufFile(path, arena, seg, header);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new ModelFileException(path, "no such file", e);
+        } catch (IOException e) {
+            arena.close();
+            throw new ModelFileException(path, "cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Parses GGUF bytes already in memory (for tests and tools); the returned file does not own {@code bytes} and
+     * its {@link #close()} only marks it closed.
+     *
+     * @param label the path to name in messages, may be null
+     */
+    static GgufFile parse(MemorySegment bytes, Path label) {
+        return new GgufFile(label, null, bytes, GgufReader.parse(bytes, label));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The format version: 2 or 3. */
+    public int version() {
+        check();
+        return header.version();
+    }
+
+    /** Alignment of the data section and of every tensor offset: {@code general.alignment}, default 32. */
+    public int alignment() {
+        check();
+        return header.alignment();
+    }
+
+    /**
+     * Absolute file offset of the tensor data section. For a file without tensors this may equal or exceed the file
+     * size (writers need not pad a file that has no data).
+     */
+    public long dataOffset() {
+        check();
+        return header.dataOffset();
+    }
+
+    /** Size of the file in bytes. */
+    public long fileSize() {
+        check();
+        return mapping.byteSize();
+    }
+
+    public GgufMetadata metadata() {
+        check();
+        return header.metadata();
+    }
+
+    /** The tensor infos in file order. */
+    public List<GgufTensorInfo> tensors() {
+        check();
+        return header.tensors();
+    }
+
+    public Optional<GgufTensorInfo> tensor(String name) {
+        check();
+        return Optional.ofNullable(header.byName().get(name));
+    }
+
+    /** The tensor called {@code name}; throws {@link GgufFormatException} naming it and this file when absent. */
+    public GgufTensorInfo requireTensor(String name) {
+        check();
+        GgufTensorInfo t = header.byName().get(name);
+        if (t == null) {
+            throw new GgufFormatException(path, "tensor '" + name + "' is missing (the file has "
+                    + header.tensors().size() + " tensors)");
+        }
+        return t;
+    }
+
+    /**
+     * The tensor's bytes: a zero-copy, read-only slice of the mapping, valid until this file is closed.
+     *
+     * @throws IllegalArgumentException if {@code t} is not one of this file's tensors
+     */
+    public MemorySegment data(GgufTensorInfo t) {
+        check();
+        Map<String, GgufTensorInfo> byName = header.byName();
+        if (!t.equals(byName.get(t.name()))) {
+            throw new IllegalArgumentException(path + ": tensor " + t + " is not a tensor of this file");
+        }
+        return mapping.asSlice(header.dataOffset() + t.offset(), t.byteSize()).asReadOnly();
+    }
+
+    /** The whole file, read-only, valid until this file is closed. */
+    public MemorySegment segment() {
+        check();
+        return mapping.asReadOnly();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Unmaps the file. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (arena != null) {
+            arena.close();
+        }
+    }
+
+    private void check() {
+        if (closed) {
+            throw new IllegalStateException("GGUF file " + path + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GgufFile[" + path + (closed ? ", closed]" : ", v" + header.version() + ", "
+                + header.metadata().size() + " keys, " + header.tensors().size() + " tensors]");
+    }
+}

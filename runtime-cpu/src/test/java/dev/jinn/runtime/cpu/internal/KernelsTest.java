@@ -1,0 +1,199 @@
+package dev.jinn.runtime.cpu.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jinn.quant.GgmlType;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every vector kernel against its scalar twin on seeded random data; the scalar dequantizers against ggml's. */
+class KernelsTest {
+    static final Path VECTORS = Path.of(System.getProperty("jinn.shared.data"), "quant-vectors");
+    static final Kernels SCALAR = new ScalarKernels();
+    static final Kernels VECTOR = new VectorKernels();
+
+    /** Random encoded rows whose f16 scales are small finite numbers, so every bit pattern of the rest is valid. */
+    static MemorySegment randomRows(GgmlType type, int rows, int cols, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long rowBytes = type.rowBytes(cols);
+        MemorySegment seg = Arena.ofAuto().allocate(rowBytes * rows + 64).asSlice(0, rowBytes * rows);
+        for (long i = 0; i < seg.byteSize(); i++) {
+            seg.set(ValueLayout.JAVA_BYTE, i, (byte) r.nextInt(256));
+        }
+        ValueLayout.OfShort sh = Kernels.LE_SHORT;
+        long blocks = seg.byteSize() / type.blockBytes();
+        for (long b = 0; b < blocks; b++) {
+            long bo = b * type.blockBytes();
+            switch (type) {
+                case F32 -> seg.set(Kernels.LE_FLOAT, bo, (float) r.nextGaussian());
+                case F16 -> seg.set(sh, bo, Float.floatToFloat16((float) r.nextGaussian()));
+                case BF16 -> seg.set(sh, bo, Fp.toBf16((float) r.nextGaussian()));
+                case Q8_0, Q4_0 -> seg.set(sh, bo, Float.floatToFloat16(0.001f + r.nextFloat() * 0.01f));
+                case Q4_K, Q5_K -> {
+                    seg.set(sh, bo, Float.floatToFloat16(0.001f + r.nextFloat() * 0.01f));
+                    seg.set(sh, bo + 2, Float.floatToFloat16(0.001f + r.nextFloat() * 0.01f));
+                }
+                case Q6_K -> seg.set(sh, bo + 208, Float.floatToFloat16(0.001f + r.nextFloat() * 0.01f));
+                default -> throw new IllegalArgumentException(type.name());
+            }
+        }
+        return seg;
+    }
+
+    static float[] randomFloats(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian() * (i % 7 == 0 ? 3 : 1);
+        }
+        return x;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"F32,1", "F32,15", "F32,17", "F32,100", "F16,1", "F16,31", "F16,33", "F16,130", "BF16,7", "BF16,48",
+            "BF16,129", "Q8_0,32", "Q8_0,96", "Q8_0,224", "Q4_0,32", "Q4_0,160", "Q4_K,256", "Q4_K,768",
+            "Q5_K,256", "Q5_K,1280", "Q6_K,256", "Q6_K,768"})
+    void vectorDotMatchesScalarTwin(GgmlType type, int cols) {
+        int rows = 5;
+        int tokens = 3;
+        MemorySegment w = randomRows(type, rows, cols, 42 + cols);
+        float[] x = randomFloats(tokens * cols, 7 + cols);
+        QuantizedActivations a = new QuantizedActivations();
+        SCALAR.prepare(type, x, tokens, cols, a);
+        float[] dq = new float[cols];
+        float[] xq = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++) {
+            dequantizeActivations(type, a, t, cols, xq);
+        }
+        for (int r = 0; r < rows; r++) {
+            long off = r * type.rowBytes(cols);
+            Kernels.dequantizeRow(type, w, off, dq, 0, cols);
+            for (int t = 0; t < tokens; t++) {
+                double ref = 0;
+                double mag = 1e-6;
+                for (int i = 0; i < cols; i++) {
+                    ref += (double) dq[i] * xq[t * cols + i];
+                    mag += Math.abs((double) dq[i] * xq[t * cols + i]);
+                }
+                float scalar = SCALAR.dot(type, w, off, a, t, cols);
+                float vector = VECTOR.dot(type, w, off, a, t, cols);
+                assertThat((double) scalar).as("%s scalar row %d token %d", type, r, t).isCloseTo(ref,
+                        org.assertj.core.data.Offset.offset(1e-5 * mag));
+                assertThat((double) vector).as("%s vector row %d token %d", type, r, t).isCloseTo(scalar,
+                        org.assertj.core.data.Offset.offset(1e-5 * mag));
+            }
+        }
+        float[] outS = new float[tokens * rows];
+        float[] outV = new float[tokens * rows];
+        float[] bias = randomFloats(rows, 3);
+        SCALAR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, outS, rows, bias);
+        VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, outV, rows, bias);
+        for (int i = 0; i < outS.length; i++) {
+            assertThat(outV[i]).isCloseTo(outS[i], org.assertj.core.data.Offset.offset(1e-3f * (1 + Math.abs(outS[i]))));
+        }
+    }
+
+    /** The activations as the integer kernels see them. */
+    static void dequantizeActivations(GgmlType type, QuantizedActivations a, int t, int cols, float[] out) {
+        for (int i = 0; i < cols; i++) {
+            int g = t * cols + i;
+            out[g] = switch (type) {
+                case F32, F16, BF16 -> a.f[g];
+                case Q8_0, Q4_0 -> a.q[g] * a.d[g / 32];
+                default -> a.q[g] * a.d[g / 256];
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K"})
+    void activationQuantizationIsCloseAndSumsAreRight(GgmlType type) {
+        int cols = 512;
+        float[] x = randomFloats(cols, 11);
+        QuantizedActivations a = new QuantizedActivations();
+        SCALAR.prepare(type, x, 1, cols, a);
+        float[] back = new float[cols];
+        dequantizeActivations(type, a, 0, cols, back);
+        for (int i = 0; i < cols; i++) {
+            assertThat(back[i]).isCloseTo(x[i], org.assertj.core.data.Offset.offset(0.1f));
+        }
+        if (type == GgmlType.Q4_K) {
+            for (int j = 0; j < cols / 16; j++) {
+                int s = 0;
+                for (int l = 0; l < 16; l++) {
+                    s += a.q[16 * j + l];
+                }
+                assertThat(a.bsums[j]).isEqualTo(s);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"q8_0,Q8_0", "q4_k,Q4_K", "q6_k,Q6_K", "f16,F16", "bf16,BF16"})
+    void dequantizersMatchGgmlBitForBit(String file, GgmlType type) throws IOException {
+        byte[] blocks = Files.readAllBytes(VECTORS.resolve(file + ".blocks.bin"));
+        float[] expected = floats(Files.readAllBytes(VECTORS.resolve(file + ".expected.f32")));
+        MemorySegment seg = MemorySegment.ofArray(blocks);
+        float[] got = new float[expected.length];
+        Kernels.dequantizeRow(type, seg, 0, got, 0, expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Float.floatToRawIntBits(got[i])).as("%s value %d", type, i)
+                    .isEqualTo(Float.floatToRawIntBits(expected[i]));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "15", "16", "33", "128"})
+    void floatHelpersMatch(int n) {
+        float[] a = randomFloats(n + 3, 1);
+        float[] b = randomFloats(n + 5, 2);
+        assertThat(VECTOR.dot(a, 3, b, 5, n)).isCloseTo(SCALAR.dot(a, 3, b, 5, n),
+                org.assertj.core.data.Offset.offset(1e-4f * n));
+        float[] y1 = randomFloats(n, 9);
+        float[] y2 = y1.clone();
+        SCALAR.axpy(0.7f, a, 3, y1, 0, n);
+        VECTOR.axpy(0.7f, a, 3, y2, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(y2[i]).isCloseTo(y1[i], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "1", "2"})
+    void f16VectorConversionIsExactForEveryBitPattern(int part) {
+        short[] all = new short[16];
+        for (int base = part * 21846; base < Math.min(65536, (part + 1) * 21846); base += 16) {
+            for (int i = 0; i < 16; i++) {
+                all[i] = (short) Math.min(65535, base + i);
+            }
+            float[] got = new float[16];
+            VectorKernels.f16ToFloat(jdk.incubator.vector.ShortVector.fromArray(
+                    jdk.incubator.vector.ShortVector.SPECIES_256, all, 0)).intoArray(got, 0);
+            for (int i = 0; i < 16; i++) {
+                float want = Float.float16ToFloat(all[i]);
+                if (Float.isNaN(want)) {
+                    assertThat(got[i]).isNaN();
+                } else {
+                    assertThat(Float.floatToRawIntBits(got[i])).as("f16 bits %x", all[i])
+                            .isEqualTo(Float.floatToRawIntBits(want));
+                }
+            }
+        }
+    }
+
+    static float[] floats(byte[] bytes) {
+        float[] f = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+}
