@@ -9,4 +9,6 @@ module dev.jinn.engine {
     exports dev.jinn.engine;
     exports dev.jinn.engine.sampling;
     exports dev.jinn.engine.session;
+
+    uses dev.jinn.spi.BackendProvider;
 }

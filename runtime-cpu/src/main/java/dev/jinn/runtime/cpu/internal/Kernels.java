@@ -159,6 +159,35 @@ public abstract class Kernels {
     /** Sum of {@code a[aOff+i] * b[bOff+i]} for i < n. */
     public abstract float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
+    /**
+     * The dot product in the order ggml's AVX-512 ggml_vec_dot_f16 uses when {@code n} is a multiple of 64 (four
+     * 16-lane fused accumulators, reduced pairwise), else as {@link #dot(float[], int, float[], int, int)}. The
+     * attention scores feed an f16 accumulator, so matching llama.cpp's rounding here keeps us on its numbers.
+     */
+    public float dotGgmlF16Order(float[] q, int qOff, float[] k, int kOff, int n) {
+        if (n % 64 != 0) {
+            return dot(q, qOff, k, kOff, n);
+        }
+        float[][] acc = new float[4][16];
+        for (int i = 0; i < n; i += 64) {
+            for (int j = 0; j < 4; j++) {
+                for (int l = 0; l < 16; l++) {
+                    int e = i + 16 * j + l;
+                    acc[j][l] = Math.fma(k[kOff + e], q[qOff + e], acc[j][l]);
+                }
+            }
+        }
+        float[] v = new float[16];
+        for (int l = 0; l < 16; l++) {
+            v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+        }
+        float[] a = new float[8];
+        for (int l = 0; l < 8; l++) {
+            a[l] = v[l] + v[l + 8];
+        }
+        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+
     /** {@code y[yOff+i] += s * x[xOff+i]} for i < n. */
     public abstract void axpy(float s, float[] x, int xOff, float[] y, int yOff, int n);
 

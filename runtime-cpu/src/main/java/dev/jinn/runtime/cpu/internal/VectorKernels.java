@@ -31,6 +31,33 @@ public final class VectorKernels extends Kernels {
         return "vector";
     }
 
+    /**
+     * Sum of the 16 lanes in a fixed order (halving tree, as _mm512_reduce_add_ps): unlike reduceLanes, whose order
+     * may change when the JIT compiles a method, this gives the same float on every call.
+     */
+    static float hsum(FloatVector v) {
+        float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
+        float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);
+        float a6 = v.lane(6) + v.lane(14), a7 = v.lane(7) + v.lane(15);
+        float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+        return (b0 + b2) + (b1 + b3);
+    }
+
+    @Override
+    public float dotGgmlF16Order(float[] q, int qOff, float[] k, int kOff, int n) {
+        if (n % 64 != 0) {
+            return dot(q, qOff, k, kOff, n);
+        }
+        FloatVector s0 = FloatVector.zero(F512), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = 0; i < n; i += 64) {
+            s0 = FloatVector.fromArray(F512, k, kOff + i).fma(FloatVector.fromArray(F512, q, qOff + i), s0);
+            s1 = FloatVector.fromArray(F512, k, kOff + i + 16).fma(FloatVector.fromArray(F512, q, qOff + i + 16), s1);
+            s2 = FloatVector.fromArray(F512, k, kOff + i + 32).fma(FloatVector.fromArray(F512, q, qOff + i + 32), s2);
+            s3 = FloatVector.fromArray(F512, k, kOff + i + 48).fma(FloatVector.fromArray(F512, q, qOff + i + 48), s3);
+        }
+        return hsum(s0.add(s2).add(s1.add(s3)));
+    }
+
     /** 32 signed bytes times 32 signed bytes, summed pairwise into 16 ints. */
     private static IntVector dot32(ByteVector a, ByteVector b) {
         ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
@@ -55,7 +82,7 @@ public final class VectorKernels extends Kernels {
             acc = FloatVector.fromMemorySegment(F512, w, off + 4L * i, LE)
                     .fma(FloatVector.fromArray(F512, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += w.get(LE_FLOAT, off + 4L * i) * x[xOff + i];
         }
@@ -83,7 +110,7 @@ public final class VectorKernels extends Kernels {
             ShortVector h = ShortVector.fromMemorySegment(S256, w, off + 2L * i, LE);
             acc = f16ToFloat(h).fma(FloatVector.fromArray(F512, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += Float.float16ToFloat(w.get(LE_SHORT, off + 2L * i)) * x[xOff + i];
         }
@@ -100,7 +127,7 @@ public final class VectorKernels extends Kernels {
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             acc = f.fma(FloatVector.fromArray(F512, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += Fp.bf16(w.get(LE_SHORT, off + 2L * i)) * x[xOff + i];
         }
@@ -119,7 +146,7 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     @Override
@@ -142,7 +169,7 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     private static int u8(MemorySegment w, long off) {
@@ -210,7 +237,7 @@ public final class VectorKernels extends Kernels {
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, dw * da), acc);
             mins += dmin * da * msum;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return hsum(acc) - mins;
     }
 
     @Override
@@ -243,7 +270,7 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     @Override
@@ -253,7 +280,7 @@ public final class VectorKernels extends Kernels {
         for (; i <= n - 16; i += 16) {
             acc = FloatVector.fromArray(F512, a, aOff + i).fma(FloatVector.fromArray(F512, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }

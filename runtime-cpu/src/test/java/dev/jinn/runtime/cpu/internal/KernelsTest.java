@@ -169,6 +169,19 @@ class KernelsTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"64", "128", "256", "96"})
+    void ggmlOrderDotIsBitExactBetweenTwins(int n) {
+        float[] a = randomFloats(n + 3, 5);
+        float[] b = randomFloats(n + 5, 6);
+        float s = SCALAR.dotGgmlF16Order(a, 3, b, 5, n);
+        float v = VECTOR.dotGgmlF16Order(a, 3, b, 5, n);
+        if (n % 64 == 0) {
+            assertThat(Float.floatToRawIntBits(v)).isEqualTo(Float.floatToRawIntBits(s));
+        }
+        assertThat(v).isCloseTo(SCALAR.dot(a, 3, b, 5, n), org.assertj.core.data.Offset.offset(1e-4f * n));
+    }
+
+    @ParameterizedTest
     @CsvSource({"0", "1", "2"})
     void f16VectorConversionIsExactForEveryBitPattern(int part) {
         short[] all = new short[16];
