@@ -11,4 +11,5 @@ module dev.jinn.engine {
     exports dev.jinn.engine.session;
 
     uses dev.jinn.spi.BackendProvider;
+    provides dev.jinn.spi.ModelFactory with dev.jinn.engine.session.GgufModelFactory;
 }
