@@ -105,4 +105,21 @@ class GoldenSessionTest {
                 ModelOptions.builder().memoryLimitBytes(1024).build()))
                 .isInstanceOf(dev.jinn.BackendUnavailableException.class).hasMessageContaining("memoryLimitBytes");
     }
+
+    @Test
+    void seededSamplingGivesTheSameTextOnAnyThreadCount() {
+        GenerationOptions o = GenerationOptions.builder().sampler(Sampler.deepSeekR1Distill()).seed(1234L)
+                .maxTokens(12).build();
+        String[] out = new String[2];
+        int[] threads = {1, 2};
+        for (int i = 0; i < 2; i++) {
+            try (Model model = Model.load(GOLDEN.resolve("golden-q8_0.gguf"),
+                    ModelOptions.builder().threads(threads[i]).contextLength(128).build());
+                 Session s = model.newSession()) {
+                ChatResponse r = s.chat("Tell me about the sea.", o);
+                out[i] = r.reasoning() + "|" + r.answer();
+            }
+        }
+        assertThat(out[1]).isEqualTo(out[0]);
+    }
 }
