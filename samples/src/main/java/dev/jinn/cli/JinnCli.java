@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ChatCommand.class,
             BackendsCommand.class,
+            LogitsCommand.class,
+            BenchCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
