@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         description = "Run Qwen2- and Llama-family language models (GGUF, safetensors) in the JVM.",
         subcommands = {
             InspectCommand.class,
+            TokenizeCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
