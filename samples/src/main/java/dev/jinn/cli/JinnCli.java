@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             BackendsCommand.class,
             LogitsCommand.class,
             BenchCommand.class,
+            TokenizeCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
