@@ -8,5 +8,6 @@ module dev.jinn.api {
     exports dev.jinn.spi;
 
     uses dev.jinn.spi.QuantCodec;
+    uses dev.jinn.spi.ModelFactory;
     uses dev.jinn.spi.BackendProvider;
 }

@@ -7,6 +7,9 @@ module dev.jinn.engine {
     requires org.slf4j;
 
     exports dev.jinn.engine;
+    exports dev.jinn.engine.sampling;
+    exports dev.jinn.engine.session;
 
     uses dev.jinn.spi.BackendProvider;
+    provides dev.jinn.spi.ModelFactory with dev.jinn.engine.session.GgufModelFactory;
 }

@@ -1,6 +1,6 @@
 package dev.jinn.engine;
 
-import dev.jinn.JinnException;
+import dev.jinn.BackendUnavailableException;
 import dev.jinn.spi.BackendAvailability;
 import dev.jinn.spi.BackendProvider;
 import java.util.ArrayList;
@@ -68,9 +68,43 @@ public final class Backends {
                     .append(wanted ? a.reason() : "not requested");
         }
         if (all.isEmpty()) {
-            throw new JinnException("no compute backend found on the class path; add jinn-runtime-cpu");
+            throw new BackendUnavailableException("no compute backend found on the class path; add jinn-runtime-cpu");
         }
-        throw new JinnException((name == null || name.isBlank() ? "no backend is available"
+        throw new BackendUnavailableException((name == null || name.isBlank() ? "no backend is available"
                 : "backend '" + name + "' is not available") + " (" + why + ")");
+    }
+
+    /**
+     * One line per backend found: name, priority, available or not and why, and which one automatic selection
+     * (with the current {@code jinn.backend} / {@code JINN_BACKEND}) would choose. For {@code jinn backends}.
+     */
+    public static String describe() {
+        List<BackendProvider> all = providers();
+        if (all.isEmpty()) {
+            return "no compute backend found on the class path; add jinn-runtime-cpu\n";
+        }
+        String chosen;
+        try {
+            chosen = select(null).name();
+        } catch (RuntimeException e) {
+            chosen = null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (BackendProvider p : all) {
+            BackendAvailability a;
+            try {
+                a = p.availability();
+            } catch (RuntimeException | LinkageError e) {
+                a = BackendAvailability.unavailable("availability check failed: " + e);
+            }
+            sb.append(String.format(Locale.ROOT, "%-2s%-8s priority %-4d %-12s %s%n", p.name().equals(chosen) ? "*" : "",
+                    p.name(), p.priority(), a.available() ? "available" : "unavailable", a.reason()));
+        }
+        sb.append(chosen == null ? "no backend is usable\n" : "* = chosen automatically");
+        String forced = System.getProperty("jinn.backend", System.getenv("JINN_BACKEND"));
+        if (chosen != null && forced != null && !forced.isBlank()) {
+            sb.append(" (forced by jinn.backend / JINN_BACKEND = ").append(forced).append(')');
+        }
+        return sb.append(chosen == null ? "" : "\n").toString();
     }
 }

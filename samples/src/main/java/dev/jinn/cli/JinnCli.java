@@ -1,8 +1,14 @@
 package dev.jinn.cli;
 
+import dev.jinn.InvalidOptionException;
 import dev.jinn.JinnException;
 import dev.jinn.ModelFileException;
+import dev.jinn.StateFileException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
@@ -18,12 +24,16 @@ import picocli.CommandLine.Command;
         versionProvider = JinnCli.Version.class,
         description = "Run Qwen2- and Llama-family language models (GGUF, safetensors) in the JVM.",
         subcommands = {
+            GenerateCommand.class,
+            ChatCommand.class,
+            BenchCommand.class,
+            EstimateCommand.class,
             InspectCommand.class,
+            TokenizeCommand.class,
+            LogitsCommand.class,
             ConvertCommand.class,
             SynthCommand.class,
-            EstimateCommand.class,
-            LogitsCommand.class,
-            BenchCommand.class,
+            BackendsCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
@@ -38,18 +48,57 @@ public final class JinnCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private PrintWriter out;
+    private PrintWriter err;
+    private BufferedReader in;
+    private boolean ansi;
+
+    PrintWriter out() {
+        return out;
+    }
+
+    PrintWriter err() {
+        return err;
+    }
+
+    BufferedReader in() {
+        return in;
+    }
+
+    /** Whether stdout is a terminal (reasoning is then printed dim). */
+    boolean ansi() {
+        return ansi;
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        java.io.Console console = System.console();
+        boolean terminal = console != null && console.isTerminal() && System.getenv("NO_COLOR") == null;
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        System.exit(execute(args, new InputStreamReader(System.in, StandardCharsets.UTF_8), out,
+                new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), terminal));
     }
 
     /** Runs the command line with the given streams and returns the exit code (for tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, new java.io.StringReader(""), out, err, false);
+    }
+
+    /**
+     * Runs the command line with the given streams and returns the exit code.
+     *
+     * @param ansi whether {@code out} is a terminal (reasoning is printed dim)
+     */
+    public static int execute(String[] args, Reader in, PrintWriter out, PrintWriter err, boolean ansi) {
         JinnCli root = new JinnCli();
+        root.out = out;
+        root.err = err;
+        root.in = in instanceof BufferedReader b ? b : new BufferedReader(in);
+        root.ansi = ansi;
         CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
@@ -72,11 +121,12 @@ public final class JinnCli implements Runnable {
     }
 
     static int exitCodeOf(Throwable t) {
-        if (t instanceof ModelFileException || t instanceof UncheckedIOException
+        if (t instanceof ModelFileException || t instanceof StateFileException || t instanceof UncheckedIOException
                 || t instanceof java.io.IOException || t instanceof NoSuchFileException) {
             return EXIT_FILE;
         }
-        if (t instanceof IllegalArgumentException || t instanceof CommandLine.ParameterException) {
+        if (t instanceof IllegalArgumentException || t instanceof InvalidOptionException
+                || t instanceof CommandLine.ParameterException) {
             return EXIT_USAGE;
         }
         return EXIT_RUNTIME;

@@ -2,13 +2,11 @@ package dev.jinn.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE with the Qwen2 pre-tokenizer and NFC normalization (Qwen2, DeepSeek-R1-Distill-Qwen): the ids
@@ -16,8 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * pieces are cached (bounded).
  */
 final class ByteLevelBpeTokenizer implements Tokenizer {
-    private static final int CACHE_MAX_ENTRIES = 200_000;
-    private static final int CACHE_MAX_PIECE_CHARS = 48;
+    private static final int CACHE_MAX_PIECE_CHARS = 32;
 
     private final String[] pieces;          // id -> vocabulary text (byte-level form; added tokens as written)
     private final Map<String, Integer> idOf;
@@ -29,12 +26,12 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
     private final int bosId;
     private final int eosId;
     private final boolean addBos;
-    private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
     private final ThreadLocal<Work> work;
 
     /** Per-thread scratch space. */
     private static final class Work {
         final BpeMerger merger;
+        final PieceCache cache = new PieceCache();
         int[] ids = new int[256];
 
         Work(MergeTable merges) {
@@ -160,10 +157,11 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     private void encodePiece(String s, int start, int end, IntList out, Work w) {
-        String key = null;
-        if (end - start <= CACHE_MAX_PIECE_CHARS) {
-            key = s.substring(start, end);
-            int[] hit = cache.get(key);
+        boolean cacheable = end - start <= CACHE_MAX_PIECE_CHARS;
+        int hash = 0;
+        if (cacheable) {
+            hash = PieceCache.hash(s, start, end);
+            int[] hit = w.cache.get(s, start, end, hash);
             if (hit != null) {
                 out.addAll(hit, hit.length);
                 return;
@@ -195,8 +193,8 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
         }
         n = w.merger.merge(ids, n);
         out.addAll(ids, n);
-        if (key != null && cache.size() < CACHE_MAX_ENTRIES) {
-            cache.put(key, Arrays.copyOf(ids, n));
+        if (cacheable) {
+            w.cache.put(s, start, end, hash, Arrays.copyOf(ids, n));
         }
     }
 
