@@ -22,9 +22,16 @@ public record GgufTensorInfo(String name, long[] dims, GgmlType type, long offse
         if (dims.length < 1 || dims.length > 4) {
             throw new IllegalArgumentException(name + ": " + dims.length + " dimensions, expected 1 to 4");
         }
+        long elements = 1;
         for (long d : dims) {
             if (d < 0) {
                 throw new IllegalArgumentException(name + ": negative dimension " + d);
+            }
+            try {
+                elements = Math.multiplyExact(elements, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + ": element count " + Arrays.toString(dims)
+                        + " overflows a long", e);
             }
         }
         if (offset < 0 || byteSize < 0) {
@@ -75,7 +82,7 @@ public record GgufTensorInfo(String name, long[] dims, GgmlType type, long offse
     public long elementCount() {
         long n = 1;
         for (long d : dims) {
-            n *= d; // checked against overflow when the file was read or the tensor declared
+            n *= d; // cannot overflow: checked by the constructor
         }
         return n;
     }
