@@ -1,0 +1,104 @@
+package dev.jinn.quant.codec;
+
+import dev.jinn.quant.Float16;
+import dev.jinn.spi.QuantCodec;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * ggml type Q4_K (id 12): super-blocks of 256 values in 144 bytes, 8 sub-blocks of 32 with 6-bit scales and mins.
+ * <pre>
+ * [0,2)    f16 d       multiplies the sub-block scales
+ * [2,4)    f16 dmin    multiplies the sub-block mins
+ * [4,16)   scales[12]  8 scales and 8 mins, 6 bits each (see {@link KQuants#scale}, {@link KQuants#min})
+ * [16,144) qs[128]     4-bit levels; group g (64 values) uses qs[32g..32g+31]: low nibbles first, then high
+ * </pre>
+ * value = (d·sc)·q − (dmin·m). Encoding is ggml's {@code quantize_row_q4_K_ref} ({@code make_qkx2_quants} per
+ * sub-block, then 6-bit scales relative to the largest). Stateless and thread-safe.
+ */
+public final class Q4KCodec implements QuantCodec {
+    static final String NAME = "Q4_K";
+    /** Values per super-block. */
+    public static final int BLOCK_ELEMENTS = 256;
+    /** Bytes per super-block. */
+    public static final int BLOCK_BYTES = 144;
+
+    @Override
+    public int ggmlType() {
+        return 12;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int blockElements() {
+        return BLOCK_ELEMENTS;
+    }
+
+    @Override
+    public int blockBytes() {
+        return BLOCK_BYTES;
+    }
+
+    @Override
+    public void decodeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
+        decode(src, offset, dst, dstOffset, BLOCK_ELEMENTS);
+    }
+
+    @Override
+    public void encodeBlock(float[] src, int srcOffset, MemorySegment dst, long offset) {
+        encode(src, srcOffset, dst, offset, BLOCK_ELEMENTS);
+    }
+
+    @Override
+    public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int elements) {
+        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
+        Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
+        Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q4KCodec::decodeArray);
+    }
+
+    /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
+    static void decodeArray(byte[] a, int p, int blocks, float[] dst, int y) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES) {
+            float d = Float16.toFloat(Blocks.le16(a, p));
+            float dmin = Float16.toFloat(Blocks.le16(a, p + 2));
+            int q = p + 16;
+            for (int g = 0; g < 4; g++, q += 32, y += 64) {
+                float d1 = d * KQuants.scale(a, p + 4, 2 * g);
+                float m1 = dmin * KQuants.min(a, p + 4, 2 * g);
+                float d2 = d * KQuants.scale(a, p + 4, 2 * g + 1);
+                float m2 = dmin * KQuants.min(a, p + 4, 2 * g + 1);
+                for (int l = 0; l < 32; l++) {
+                    dst[y + l] = d1 * (a[q + l] & 0xF) - m1;
+                }
+                for (int l = 0; l < 32; l++) {
+                    dst[y + 32 + l] = d2 * ((a[q + l] & 0xFF) >>> 4) - m2;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void encode(float[] src, int srcOffset, MemorySegment dst, long offset, int elements) {
+        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
+        Blocks.checkArray(NAME, "source", src, srcOffset, elements);
+        Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
+        KQuantEncoder enc = new KQuantEncoder(15, -1.0f, 0.1f, 20);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BLOCK_BYTES;
+            enc.quantize(src, srcOffset + b * BLOCK_ELEMENTS);
+            Blocks.put16(dst, o, enc.d);
+            Blocks.put16(dst, o + 2, enc.dmin);
+            MemorySegment.copy(enc.scales, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, 12);
+            byte[] levels = enc.levels;
+            for (int g = 0; g < 4; g++) {
+                for (int l = 0; l < 32; l++) {
+                    Blocks.put8(dst, o + 16 + 32 * g + l, levels[64 * g + l] | (levels[64 * g + 32 + l] << 4));
+                }
+            }
+        }
+    }
+}
