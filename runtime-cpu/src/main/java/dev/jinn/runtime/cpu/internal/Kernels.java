@@ -115,13 +115,29 @@ public abstract class Kernels {
      */
     public void matRows(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a,
                         int n, int cols, float[] out, int outStride, float[] bias) {
+        float[] four = new float[4];
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
-            for (int t = 0; t < n; t++) {
+            int t = 0;
+            for (; t + 4 <= n && dot4(type, w, off, a, t, cols, four); t += 4) {
+                for (int i = 0; i < 4; i++) {
+                    out[(t + i) * outStride + r] = four[i] + b;
+                }
+            }
+            for (; t < n; t++) {
                 out[t * outStride + r] = dot(type, w, off, a, t, cols) + b;
             }
         }
+    }
+
+    /**
+     * Prefill helper: the dot products of one weight row with activation rows {@code t0..t0+3}, decoding the weights
+     * once for the four. Each result must equal {@link #dot} bit for bit. Returns false where not implemented.
+     */
+    protected boolean dot4(GgmlType type, MemorySegment w, long off, QuantizedActivations a, int t0, int cols,
+                           float[] out) {
+        return false;
     }
 
     /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */
