@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 final class ByteLevelBpeTokenizer implements Tokenizer {
     private static final int CACHE_MAX_PIECE_CHARS = 32;
+    private static final int KEEP_BUFFER_MAX = 1 << 16;
 
     private final String[] pieces;          // id -> vocabulary text (byte-level form; added tokens as written)
     private final Map<String, Integer> idOf;
@@ -168,8 +169,12 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
             }
         }
         int[] ids = w.ids;
-        if (ids.length < (end - start) * 3 + 1) {
-            ids = w.ids = new int[(end - start) * 3 + 16];
+        int need = (end - start) * 3 + 1;                // UTF-8 bytes: at most 3 per char (4 per surrogate pair)
+        if (ids.length < need) {
+            ids = new int[need + 16];
+            if (need <= KEEP_BUFFER_MAX) {
+                w.ids = ids;                               // keep; a huge piece's buffer is not kept by the thread
+            }
         }
         int n = 0;
         for (int i = start; i < end; ) {

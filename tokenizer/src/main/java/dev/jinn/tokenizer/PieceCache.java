@@ -5,9 +5,9 @@ package dev.jinn.tokenizer;
  * One per thread (not thread-safe). When it fills up it starts over, so memory stays bounded.
  */
 final class PieceCache {
-    private static final int CAPACITY = 1 << 16;                 // slots; at most 3/4 used
-    private final String[] keys = new String[CAPACITY];
-    private final int[][] values = new int[CAPACITY][];
+    private static final int MAX_CAPACITY = 1 << 16;             // slots; at most 3/4 used
+    private String[] keys = new String[256];                     // starts small: threads that encode little stay cheap
+    private int[][] values = new int[256][];
     private int size;
 
     static int hash(String s, int start, int end) {
@@ -21,29 +21,52 @@ final class PieceCache {
     /** The cached ids of s[start, end), or null. */
     int[] get(String s, int start, int end, int hash) {
         int len = end - start;
-        int i = hash & (CAPACITY - 1);
+        int mask = keys.length - 1;
+        int i = hash & mask;
         String k;
         while ((k = keys[i]) != null) {
             if (k.length() == len && k.regionMatches(0, s, start, len)) {
                 return values[i];
             }
-            i = (i + 1) & (CAPACITY - 1);
+            i = (i + 1) & mask;
         }
         return null;
     }
 
     void put(String s, int start, int end, int hash, int[] ids) {
-        if (size >= CAPACITY * 3 / 4) {
-            java.util.Arrays.fill(keys, null);
-            java.util.Arrays.fill(values, null);
-            size = 0;
+        if (size >= keys.length * 3 / 4) {
+            if (keys.length < MAX_CAPACITY) {
+                grow();
+            } else {
+                java.util.Arrays.fill(keys, null);
+                java.util.Arrays.fill(values, null);
+                size = 0;
+            }
         }
-        int i = hash & (CAPACITY - 1);
+        insert(s.substring(start, end), hash, ids);
+    }
+
+    private void insert(String key, int hash, int[] ids) {
+        int mask = keys.length - 1;
+        int i = hash & mask;
         while (keys[i] != null) {
-            i = (i + 1) & (CAPACITY - 1);
+            i = (i + 1) & mask;
         }
-        keys[i] = s.substring(start, end);
+        keys[i] = key;
         values[i] = ids;
         size++;
+    }
+
+    private void grow() {
+        String[] oldKeys = keys;
+        int[][] oldValues = values;
+        keys = new String[oldKeys.length * 2];
+        values = new int[oldKeys.length * 2][];
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldKeys[i] != null) {
+                insert(oldKeys[i], hash(oldKeys[i], 0, oldKeys[i].length()), oldValues[i]);
+            }
+        }
     }
 }
