@@ -1,5 +1,7 @@
 package dev.jinn.quant.codec;
 
+import java.util.Arrays;
+
 /**
  * The scale searches of ggml's K-quant reference quantizers ({@code make_qkx2_quants}, {@code make_qx_quants}) and
  * the 6-bit scale/min packing shared by Q4_K and Q5_K. Written in float32 in ggml's order of operations so that
@@ -176,17 +178,28 @@ final class KQuants {
      * {@code get_scale_min_k4}, first output).
      */
     static int scale(byte[] s, int j) {
-        return j < 4 ? s[j] & 0x3F : (s[j + 4] & 0x0F) | (((s[j - 4] & 0xFF) >>> 6) << 4);
+        return scale(s, 0, j);
+    }
+
+    /** As {@link #scale(byte[], int)} with the 12 bytes at {@code s[base..]}. */
+    static int scale(byte[] s, int base, int j) {
+        return j < 4 ? s[base + j] & 0x3F : (s[base + j + 4] & 0x0F) | (((s[base + j - 4] & 0xFF) >>> 6) << 4);
     }
 
     /** The 6-bit min of sub-block {@code j} (0..7) (ggml's {@code get_scale_min_k4}, second output). */
     static int min(byte[] s, int j) {
-        return j < 4 ? s[j + 4] & 0x3F : ((s[j + 4] & 0xFF) >>> 4) | (((s[j] & 0xFF) >>> 6) << 4);
+        return min(s, 0, j);
+    }
+
+    /** As {@link #min(byte[], int)} with the 12 bytes at {@code s[base..]}. */
+    static int min(byte[] s, int base, int j) {
+        return j < 4 ? s[base + j + 4] & 0x3F
+                : ((s[base + j + 4] & 0xFF) >>> 4) | (((s[base + j] & 0xFF) >>> 6) << 4);
     }
 
     /** Packs eight 6-bit scales and mins into 12 bytes as the decoder above unpacks them. */
     static void packScalesMins(int[] ls, int[] lm, byte[] s) {
-        java.util.Arrays.fill(s, (byte) 0);
+        Arrays.fill(s, (byte) 0);
         for (int j = 0; j < 8; j++) {
             if (j < 4) {
                 s[j] = (byte) ls[j];

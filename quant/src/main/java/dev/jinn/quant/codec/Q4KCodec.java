@@ -3,6 +3,7 @@ package dev.jinn.quant.codec;
 import dev.jinn.quant.Float16;
 import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * ggml type Q4_K (id 12): super-blocks of 256 values in 144 bytes, 8 sub-blocks of 32 with 6-bit scales and mins.
@@ -57,26 +58,26 @@ public final class Q4KCodec implements QuantCodec {
         int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
         Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
         Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        byte[] s = new byte[12];
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int y = dstOffset + b * BLOCK_ELEMENTS;
-            float d = Float16.toFloat(Blocks.le16(src, o));
-            float dmin = Float16.toFloat(Blocks.le16(src, o + 2));
-            MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, s, 0, 12);
-            long q = o + 16;
-            for (int g = 0; g < 4; g++) {
-                float d1 = d * KQuants.scale(s, 2 * g);
-                float m1 = dmin * KQuants.min(s, 2 * g);
-                float d2 = d * KQuants.scale(s, 2 * g + 1);
-                float m2 = dmin * KQuants.min(s, 2 * g + 1);
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q4KCodec::decodeArray);
+    }
+
+    /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
+    static void decodeArray(byte[] a, int p, int blocks, float[] dst, int y) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES) {
+            float d = Float16.toFloat(Blocks.le16(a, p));
+            float dmin = Float16.toFloat(Blocks.le16(a, p + 2));
+            int q = p + 16;
+            for (int g = 0; g < 4; g++, q += 32, y += 64) {
+                float d1 = d * KQuants.scale(a, p + 4, 2 * g);
+                float m1 = dmin * KQuants.min(a, p + 4, 2 * g);
+                float d2 = d * KQuants.scale(a, p + 4, 2 * g + 1);
+                float m2 = dmin * KQuants.min(a, p + 4, 2 * g + 1);
                 for (int l = 0; l < 32; l++) {
-                    int v = Blocks.u8(src, q + l);
-                    dst[y + l] = d1 * (v & 0xF) - m1;
-                    dst[y + 32 + l] = d2 * (v >>> 4) - m2;
+                    dst[y + l] = d1 * (a[q + l] & 0xF) - m1;
                 }
-                q += 32;
-                y += 64;
+                for (int l = 0; l < 32; l++) {
+                    dst[y + 32 + l] = d2 * ((a[q + l] & 0xFF) >>> 4) - m2;
+                }
             }
         }
     }
@@ -87,18 +88,21 @@ public final class Q4KCodec implements QuantCodec {
         Blocks.checkArray(NAME, "source", src, srcOffset, elements);
         Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
         KQuantEncoder enc = new KQuantEncoder(15, -1.0f, 0.1f, 20);
+        byte[] block = new byte[BLOCK_BYTES];
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
             enc.quantize(src, srcOffset + b * BLOCK_ELEMENTS);
-            Blocks.put16(dst, o, enc.d);
-            Blocks.put16(dst, o + 2, enc.dmin);
-            MemorySegment.copy(enc.scales, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, 12);
+            block[0] = (byte) enc.d;
+            block[1] = (byte) (enc.d >>> 8);
+            block[2] = (byte) enc.dmin;
+            block[3] = (byte) (enc.dmin >>> 8);
+            System.arraycopy(enc.scales, 0, block, 4, 12);
             byte[] levels = enc.levels;
             for (int g = 0; g < 4; g++) {
                 for (int l = 0; l < 32; l++) {
-                    Blocks.put8(dst, o + 16 + 32 * g + l, levels[64 * g + l] | (levels[64 * g + 32 + l] << 4));
+                    block[16 + 32 * g + l] = (byte) (levels[64 * g + l] | (levels[64 * g + 32 + l] << 4));
                 }
             }
+            MemorySegment.copy(block, 0, dst, ValueLayout.JAVA_BYTE, offset + (long) b * BLOCK_BYTES, BLOCK_BYTES);
         }
     }
 }
