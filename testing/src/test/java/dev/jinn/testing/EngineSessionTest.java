@@ -333,6 +333,17 @@ class EngineSessionTest {
         }
     }
 
+    @Test
+    void anAbandonedButCancelledGenerationFreesTheSession() {
+        try (EngineModel model = FakeModels.random(512, 1); Session s = model.newSession()) {
+            Generation g = s.generate(Prompt.user("a"), GREEDY);
+            g.next(); // pulled once, then abandoned
+            s.cancel();
+            assertThat(s.chat("b", GREEDY.toBuilder().maxTokens(2).build()).usage().completionTokens()).isEqualTo(2);
+            assertThat(g.done().finishReason()).isEqualTo(FinishReason.CANCELLED);
+        }
+    }
+
     static String text(Generation g) {
         StringBuilder sb = new StringBuilder();
         g.drain(e -> {

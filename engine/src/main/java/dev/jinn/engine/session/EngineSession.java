@@ -246,6 +246,9 @@ final class EngineSession implements Session {
 
     private void acquire(Object token, String what) {
         ensureOpen();
+        if (owner.get() instanceof EngineGeneration g && g.cancelRequested()) {
+            g.close(); // a cancelled generation nobody pulled to its end: finish it so the session is free again
+        }
         if (!owner.compareAndSet(null, token)) {
             throw new ConcurrentUseException("Session." + what + ": a generation is still running on this session "
                     + "(sessions are for one thread at a time); finish, cancel or close it first, or fork the session");

@@ -188,6 +188,27 @@ public abstract class Kernels {
         return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
     }
 
+    /** {@code acc[i] = f16(fma(v[vOff+i], s, acc[i]))}: ggml_vec_mad_f16 on an f16 accumulator held as floats. */
+    public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = Fp.roundF16(Math.fma(v[vOff + i], s, acc[i]));
+        }
+    }
+
+    /** {@code acc[i] = f16(acc[i] * s)}: ggml_vec_scale_f16. */
+    public void scaleF16(float[] acc, float s, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = Fp.roundF16(acc[i] * s);
+        }
+    }
+
+    /** Decodes {@code n} little-endian f16 values at byte {@code off} of {@code src}. */
+    public void f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src.get(LE_SHORT, off + 2L * i));
+        }
+    }
+
     /** {@code y[yOff+i] += s * x[xOff+i]} for i < n. */
     public abstract void axpy(float s, float[] x, int xOff, float[] y, int yOff, int n);
 

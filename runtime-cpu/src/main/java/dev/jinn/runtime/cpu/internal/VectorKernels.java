@@ -66,12 +66,23 @@ public final class VectorKernels extends Kernels {
                 .add((IntVector) p.convertShape(VectorOperators.S2I, I512, 1));
     }
 
-    /** As {@link #dot32} but keeps the two halves (elements 0..15 and 16..31) apart. */
-    private static IntVector[] dot16x2(ByteVector a, ByteVector b) {
+    /** Bytes shifted right by {@code k} bits (unsigned), through 32-bit lanes: byte shifts are not native on x86. */
+    private static ByteVector shr(ByteVector v, int k) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, k).reinterpretAsBytes()
+                .and((byte) (0xFF >>> k));
+    }
+
+    /** Bytes shifted left by {@code k} bits; the caller guarantees no bit leaves its byte. */
+    private static ByteVector shl(ByteVector v, int k) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, k).reinterpretAsBytes();
+    }
+
+    /** 32 signed-byte products, elements 0..15 times {@code s0} plus elements 16..31 times {@code s1}, in 16 ints. */
+    private static IntVector dot16x2(ByteVector a, ByteVector b, int s0, int s1) {
         ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
                 .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        return new IntVector[] {(IntVector) p.convertShape(VectorOperators.S2I, I512, 0),
-                (IntVector) p.convertShape(VectorOperators.S2I, I512, 1)};
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0)).mul(s0)
+                .add(((IntVector) p.convertShape(VectorOperators.S2I, I512, 1)).mul(s1));
     }
 
     @Override
@@ -158,7 +169,7 @@ public final class VectorKernels extends Kernels {
             long bo = off + 18L * b;
             ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
             ByteVector lo = v.and((byte) 0xF).sub((byte) 8);
-            ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            ByteVector hi = shr(v, 4).sub((byte) 8);
             ShortVector p = ((ShortVector) lo.convertShape(VectorOperators.B2S, S256, 0))
                     .mul((ShortVector) ByteVector.fromArray(B128, q, xOff + 32 * b)
                             .convertShape(VectorOperators.B2S, S256, 0))
@@ -178,66 +189,72 @@ public final class VectorKernels extends Kernels {
 
     @Override
     public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
-        return dotQ45K(w, off, q, d, bsums, xOff, n, false);
+        FloatVector acc = FloatVector.zero(F512);
+        float mins = 0;
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            int x0 = xOff + 256 * b;
+            unpackScales(w, bo + 4, sc, m);
+            IntVector isum = IntVector.zero(I512);
+            for (int j = 0; j < 8; j++) {
+                // sub-block j: nibbles (j odd: high) of qs[32*(j/2) ..]
+                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
+                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF);
+                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
+            }
+            mins += minsTerm(w, bo, d, bsums, x0, m);
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+        }
+        return hsum(acc) - mins;
     }
 
     @Override
     public float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
-        return dotQ45K(w, off, q, d, bsums, xOff, n, true);
-    }
-
-    private static float dotQ45K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n,
-                                 boolean five) {
         FloatVector acc = FloatVector.zero(F512);
         float mins = 0;
-        int blockBytes = five ? 176 : 144;
-        long qsOff = five ? 48 : 16;
         int[] sc = new int[8];
         int[] m = new int[8];
         for (int b = 0; b < n / 256; b++) {
-            long bo = off + (long) blockBytes * b;
+            long bo = off + 176L * b;
             int x0 = xOff + 256 * b;
-            // get_scale_min_k4 for the 8 sub-blocks
-            int s0 = u8(w, bo + 4), s1 = u8(w, bo + 5), s2 = u8(w, bo + 6), s3 = u8(w, bo + 7);
-            int s4 = u8(w, bo + 8), s5 = u8(w, bo + 9), s6 = u8(w, bo + 10), s7 = u8(w, bo + 11);
-            int s8 = u8(w, bo + 12), s9 = u8(w, bo + 13), s10 = u8(w, bo + 14), s11 = u8(w, bo + 15);
-            sc[0] = s0 & 63; sc[1] = s1 & 63; sc[2] = s2 & 63; sc[3] = s3 & 63;
-            m[0] = s4 & 63; m[1] = s5 & 63; m[2] = s6 & 63; m[3] = s7 & 63;
-            sc[4] = (s8 & 0xF) | ((s0 >>> 6) << 4);
-            sc[5] = (s9 & 0xF) | ((s1 >>> 6) << 4);
-            sc[6] = (s10 & 0xF) | ((s2 >>> 6) << 4);
-            sc[7] = (s11 & 0xF) | ((s3 >>> 6) << 4);
-            m[4] = (s8 >>> 4) | ((s4 >>> 6) << 4);
-            m[5] = (s9 >>> 4) | ((s5 >>> 6) << 4);
-            m[6] = (s10 >>> 4) | ((s6 >>> 6) << 4);
-            m[7] = (s11 >>> 4) | ((s7 >>> 6) << 4);
-            ByteVector qh = five ? ByteVector.fromMemorySegment(B256, w, bo + 16, LE) : null;
+            unpackScales(w, bo + 4, sc, m);
             IntVector isum = IntVector.zero(I512);
-            for (int g = 0; g < 4; g++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + qsOff + 32L * g, LE);
-                ByteVector lo = v.and((byte) 0xF);
-                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4);
-                if (five) {
-                    lo = lo.or(qh.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    hi = hi.or(qh.lanewise(VectorOperators.LSHR, 2 * g + 1).and((byte) 1)
-                            .lanewise(VectorOperators.LSHL, 4));
-                }
-                IntVector pl = dot32(lo, ByteVector.fromArray(B256, q, x0 + 64 * g));
-                IntVector ph = dot32(hi, ByteVector.fromArray(B256, q, x0 + 64 * g + 32));
-                isum = isum.add(pl.mul(sc[2 * g])).add(ph.mul(sc[2 * g + 1]));
-            }
-            int bs = x0 / 16;
-            int msum = 0;
             for (int j = 0; j < 8; j++) {
-                msum += m[j] * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
+                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * (j >> 1), LE);
+                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 16, LE);
+                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF).or(shl(shr(qh, j).and((byte) 1), 4));
+                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
             }
-            float da = d[x0 / 256];
-            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, dw * da), acc);
-            mins += dmin * da * msum;
+            mins += minsTerm(w, bo, d, bsums, x0, m);
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
         return hsum(acc) - mins;
+    }
+
+    /** get_scale_min_k4 for the 8 sub-blocks of a Q4_K/Q5_K block. */
+    private static void unpackScales(MemorySegment w, long so, int[] sc, int[] m) {
+        for (int j = 0; j < 4; j++) {
+            int lo = u8(w, so + j);
+            int mid = u8(w, so + j + 4);
+            int hi = u8(w, so + j + 8);
+            sc[j] = lo & 63;
+            m[j] = mid & 63;
+            sc[j + 4] = (hi & 0xF) | ((lo >>> 6) << 4);
+            m[j + 4] = (hi >>> 4) | ((mid >>> 6) << 4);
+        }
+    }
+
+    private static float minsTerm(MemorySegment w, long bo, float[] d, int[] bsums, int x0, int[] m) {
+        int bs = x0 / 16;
+        int msum = 0;
+        for (int j = 0; j < 8; j++) {
+            msum += m[j] * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
+        }
+        return Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * d[x0 / 256] * msum;
     }
 
     @Override
@@ -247,30 +264,71 @@ public final class VectorKernels extends Kernels {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
             IntVector isum = IntVector.zero(I512);
-            for (int h = 0; h < 2; h++) {
-                ByteVector a = ByteVector.fromMemorySegment(B256, w, bo + 64L * h, LE);
-                ByteVector c = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32, LE);
-                ByteVector e = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
-                ByteVector[] qs = {
-                    a.and((byte) 0xF).or(e.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32),
-                    c.and((byte) 0xF).or(e.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32),
-                    a.lanewise(VectorOperators.LSHR, 4).or(e.lanewise(VectorOperators.LSHR, 4).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32),
-                    c.lanewise(VectorOperators.LSHR, 4).or(e.lanewise(VectorOperators.LSHR, 6)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32)
-                };
-                for (int k = 0; k < 4; k++) {
-                    IntVector[] p = dot16x2(qs[k], ByteVector.fromArray(B256, q, x0 + 128 * h + 32 * k));
-                    int t = 8 * h + 2 * k;
-                    isum = isum.add(p[0].mul(w.get(ValueLayout.JAVA_BYTE, bo + 192 + t)))
-                            .add(p[1].mul(w.get(ValueLayout.JAVA_BYTE, bo + 192 + t + 1)));
-                }
+            for (int j = 0; j < 8; j++) {
+                // 32 values 128h + 32k: low nibble (k < 2) or high nibble (k >= 2) of ql[64h + 32(k&1)],
+                // high bits (2k..2k+1) of qh[32h]; scales 8h + 2k and 8h + 2k + 1 cover 16 values each
+                int h = j >> 2;
+                int k = j & 3;
+                ByteVector ql = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * (k & 1), LE);
+                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
+                ByteVector qv = shr(ql, 4 * (k >> 1)).and((byte) 0xF)
+                        .or(shl(shr(qh, 2 * k).and((byte) 3), 4)).sub((byte) 32);
+                long so = bo + 192 + 8L * h + 2L * k;
+                isum = isum.add(dot16x2(qv, ByteVector.fromArray(B256, q, x0 + 32 * j),
+                        w.get(ValueLayout.JAVA_BYTE, so), w.get(ValueLayout.JAVA_BYTE, so + 1)));
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
         return hsum(acc);
+    }
+
+    /**
+     * Rounds each lane to the nearest f16 value (ties to even) and back, for |x| ≤ 65504: the float bits are rounded
+     * at mantissa bit 13 for normal f16 numbers; below 2^-14 (f16 subnormals) adding and removing 0.75 rounds to a
+     * multiple of 2^-24.
+     */
+    static FloatVector roundF16(FloatVector x) {
+        IntVector bits = x.reinterpretAsInts();
+        IntVector r = bits.add(0xFFF).add(bits.lanewise(VectorOperators.LSHR, 13).and(1)).and(~0x1FFF);
+        FloatVector sub = x.add(0.75f).sub(0.75f).abs().reinterpretAsInts()
+                .or(bits.and(0x80000000)).reinterpretAsFloats(); // keep the sign of values that round to zero
+        return r.reinterpretAsFloats().blend(sub, x.abs().compare(VectorOperators.LT, 0x1p-14f));
+    }
+
+    @Override
+    public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
+        int i = 0;
+        FloatVector sv = FloatVector.broadcast(F512, s);
+        for (; i <= n - 16; i += 16) {
+            roundF16(FloatVector.fromArray(F512, v, vOff + i).fma(sv, FloatVector.fromArray(F512, acc, i)))
+                    .intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Fp.roundF16(Math.fma(v[vOff + i], s, acc[i]));
+        }
+    }
+
+    @Override
+    public void scaleF16(float[] acc, float s, int n) {
+        int i = 0;
+        for (; i <= n - 16; i += 16) {
+            roundF16(FloatVector.fromArray(F512, acc, i).mul(s)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Fp.roundF16(acc[i] * s);
+        }
+    }
+
+    @Override
+    public void f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - 16; i += 16) {
+            f16ToFloat(ShortVector.fromMemorySegment(S256, src, off + 2L * i, LE)).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src.get(LE_SHORT, off + 2L * i));
+        }
     }
 
     @Override

@@ -65,7 +65,7 @@ class KernelsTest {
             "Q5_K,256", "Q5_K,1280", "Q6_K,256", "Q6_K,768"})
     void vectorDotMatchesScalarTwin(GgmlType type, int cols) {
         int rows = 5;
-        int tokens = 3;
+        int tokens = 6; // one group of four (the batched prefill kernels) and two single rows
         MemorySegment w = randomRows(type, rows, cols, 42 + cols);
         float[] x = randomFloats(tokens * cols, 7 + cols);
         QuantizedActivations a = new QuantizedActivations();
@@ -100,6 +100,13 @@ class KernelsTest {
         VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, outV, rows, bias);
         for (int i = 0; i < outS.length; i++) {
             assertThat(outV[i]).isCloseTo(outS[i], org.assertj.core.data.Offset.offset(1e-3f * (1 + Math.abs(outS[i]))));
+        }
+        // the batched (mat-mat) path gives exactly what one token at a time (mat-vec) gives
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < tokens; t++) {
+                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols) + bias[r];
+                assertThat(outV[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(single);
+            }
         }
     }
 
@@ -179,6 +186,38 @@ class KernelsTest {
             assertThat(Float.floatToRawIntBits(v)).isEqualTo(Float.floatToRawIntBits(s));
         }
         assertThat(v).isCloseTo(SCALAR.dot(a, 3, b, 5, n), org.assertj.core.data.Offset.offset(1e-4f * n));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"16", "128", "37"})
+    void f16AccumulatorOpsAreBitExactBetweenTwins(int n) {
+        SplittableRandom r = new SplittableRandom(n);
+        for (int round = 0; round < 200; round++) {
+            float[] acc = new float[n];
+            float[] v = new float[n + 2];
+            double scale = Math.pow(10, r.nextInt(-9, 3)); // include f16 subnormal magnitudes
+            for (int i = 0; i < n; i++) {
+                acc[i] = Fp.roundF16((float) (r.nextGaussian() * scale));
+                v[i + 2] = Fp.roundF16((float) (r.nextGaussian() * scale));
+            }
+            float s = (float) r.nextDouble();
+            float[] a1 = acc.clone();
+            float[] a2 = acc.clone();
+            SCALAR.madF16(a1, v, 2, s, n);
+            VECTOR.madF16(a2, v, 2, s, n);
+            SCALAR.scaleF16(a1, s, n);
+            VECTOR.scaleF16(a2, s, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(Float.floatToRawIntBits(a2[i])).as("lane %d of %s", i, a1[i])
+                        .isEqualTo(Float.floatToRawIntBits(a1[i]));
+            }
+        }
+        MemorySegment f16 = randomRows(GgmlType.F16, 1, n, 3);
+        float[] d1 = new float[n];
+        float[] d2 = new float[n];
+        SCALAR.f16ToFloat(f16, 0, d1, 0, n);
+        VECTOR.f16ToFloat(f16, 0, d2, 0, n);
+        assertThat(d2).containsExactly(d1);
     }
 
     @ParameterizedTest
