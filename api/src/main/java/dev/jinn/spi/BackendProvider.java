@@ -17,6 +17,15 @@ public interface BackendProvider {
     /** Higher wins when no backend is named; the CPU backend uses 10, GPU backends more. */
     int priority();
 
+    /**
+     * Memory this backend can give a model right now, in bytes — available RAM for a CPU backend, free device memory
+     * for a GPU backend — or -1 when unknown. Selection skips a backend whose memory is smaller than the model's
+     * {@link dev.jinn.MemoryPlan}. Cheap; never throws.
+     */
+    default long memoryBytes() {
+        return -1;
+    }
+
     /** Whether this backend can run here, and if not, why (shown when selection fails). Cheap; never throws. */
     BackendAvailability availability();
 

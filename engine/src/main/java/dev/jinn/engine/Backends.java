@@ -1,5 +1,7 @@
 package dev.jinn.engine;
 
+import dev.jinn.MemoryPlan;
+
 import dev.jinn.BackendUnavailableException;
 import dev.jinn.spi.BackendAvailability;
 import dev.jinn.spi.BackendProvider;
@@ -45,6 +47,16 @@ public final class Backends {
      * @throws JinnException naming every backend found and why it was not chosen, when none fits
      */
     public static BackendProvider select(String name) {
+        return select(name, null);
+    }
+
+    /**
+     * Like {@link #select(String)}, and a backend whose {@link BackendProvider#memoryBytes()} is known and smaller
+     * than {@code plan}'s total is passed over, with the numbers in the reason.
+     *
+     * @param plan what the model needs, or null to ignore memory
+     */
+    public static BackendProvider select(String name, MemoryPlan plan) {
         if (name == null) {
             name = System.getProperty("jinn.backend");
         }
@@ -61,6 +73,16 @@ public final class Backends {
                 a = BackendAvailability.unavailable("availability check failed: " + e);
             }
             boolean wanted = name == null || name.isBlank() || p.name().equals(name.toLowerCase(Locale.ROOT));
+            if (wanted && a.available() && plan != null) {
+                long has = memoryOf(p);
+                if (has >= 0 && has < plan.totalBytes()) {
+                    a = BackendAvailability.unavailable(String.format(Locale.ROOT,
+                            "the model needs %.2f GiB (weights %.2f, KV cache %.2f for %d positions, scratch %.2f) but"
+                                    + " only %.2f GiB is available",
+                            gib(plan.totalBytes()), gib(plan.weightsBytes()), gib(plan.kvCacheBytes()),
+                            plan.contextLength(), gib(plan.scratchBytes()), gib(has)));
+                }
+            }
             if (wanted && a.available()) {
                 return p;
             }
@@ -72,6 +94,18 @@ public final class Backends {
         }
         throw new BackendUnavailableException((name == null || name.isBlank() ? "no backend is available"
                 : "backend '" + name + "' is not available") + " (" + why + ")");
+    }
+
+    private static long memoryOf(BackendProvider p) {
+        try {
+            return p.memoryBytes();
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
+
+    private static double gib(long bytes) {
+        return bytes / (double) (1L << 30);
     }
 
     /**

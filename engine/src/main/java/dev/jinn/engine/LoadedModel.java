@@ -1,5 +1,6 @@
 package dev.jinn.engine;
 
+import dev.jinn.MemoryPlan;
 import dev.jinn.quant.gguf.GgufFile;
 
 /**
@@ -12,9 +13,12 @@ public final class LoadedModel implements AutoCloseable {
     private final GgufFile file;
     private final String backendName;
     private final double loadSeconds;
+    private final MemoryPlan plan;
     private volatile boolean closed;
 
-    LoadedModel(Transformer transformer, ModelConfig config, GgufFile file, String backendName, double loadSeconds) {
+    LoadedModel(Transformer transformer, ModelConfig config, GgufFile file, String backendName, double loadSeconds,
+                MemoryPlan plan) {
+        this.plan = plan;
         this.transformer = transformer;
         this.config = config;
         this.file = file;
@@ -44,6 +48,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public String backendName() {
         return backendName;
+    }
+
+    /** The memory plan the backend was chosen with (the loader's context length, batch and KV cache type). */
+    public MemoryPlan plan() {
+        return plan;
     }
 
     /** Seconds {@link ModelLoader#load} took (mapping, validation, backend start). */

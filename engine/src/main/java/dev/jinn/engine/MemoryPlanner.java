@@ -31,17 +31,21 @@ public final class MemoryPlanner {
     /** Reads a GGUF file's tensor table (exact weights) and hyperparameters. */
     public static Model of(Path gguf) {
         try (GgufFile f = GgufFile.open(gguf)) {
-            ModelConfig c = GgufModelConfig.read(f);
-            Map<String, Long> byType = new TreeMap<>();
-            long total = 0;
-            for (GgufTensorInfo t : f.tensors()) {
-                byType.merge(t.type().name(), t.byteSize(), Long::sum);
-                total += t.byteSize();
-            }
-            int ft = f.metadata().getInt("general.file_type", -1);
-            String q = Quantization.byFileType(ft).map(Enum::name).orElse(ft < 0 ? "unknown" : "file_type " + ft);
-            return new Model(gguf.toString(), q, c, total, byType);
+            return of(f, GgufModelConfig.read(f));
         }
+    }
+
+    /** An open GGUF file's tensor table, with its config as read by {@link GgufModelConfig}. */
+    public static Model of(GgufFile f, ModelConfig c) {
+        Map<String, Long> byType = new TreeMap<>();
+        long total = 0;
+        for (GgufTensorInfo t : f.tensors()) {
+            byType.merge(t.type().name(), t.byteSize(), Long::sum);
+            total += t.byteSize();
+        }
+        int ft = f.metadata().getInt("general.file_type", -1);
+        String q = Quantization.byFileType(ft).map(Enum::name).orElse(ft < 0 ? "unknown" : "file_type " + ft);
+        return new Model(f.path().toString(), q, c, total, byType);
     }
 
     /** Plans a model that is not converted yet: the tensor list of its architecture, typed as llama.cpp would. */

@@ -1,5 +1,6 @@
 package dev.jinn.engine;
 
+import dev.jinn.MemoryPlan;
 import dev.jinn.ModelFileException;
 import dev.jinn.quant.gguf.GgufFile;
 import dev.jinn.quant.gguf.GgufTensorInfo;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+    /**
+     * The context a session gets when nobody says otherwise, and the one memory is planned for: the model's own
+     * (128k for R1-Distill) would need 24 GiB of KV cache at 14B.
+     */
+    public static final int DEFAULT_CONTEXT = 4096;
+
     /** Tokens per prefill batch. */
     static final int MAX_BATCH = 64;
 
@@ -43,7 +50,10 @@ public final class ModelLoader {
                         cfg.headDim(), cfg.ffn(), cfg.vocabSize(), opts.contextLength(), cfg.ropeTheta(),
                         cfg.ropeNeox(), cfg.rmsEps(), cfg.tiedEmbeddings());
             }
-            BackendProvider provider = Backends.select(opts.backend());
+            int threads = opts.threads() > 0 ? opts.threads() : Runtime.getRuntime().availableProcessors();
+            int planned = opts.contextLength() > 0 ? opts.contextLength() : Math.min(cfg.contextLength(), DEFAULT_CONTEXT);
+            MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), planned, MAX_BATCH, opts.kvCacheType(), threads);
+            BackendProvider provider = Backends.select(opts.backend(), plan);
             Backend backend = provider.create(new BackendOptions(opts.threads()));
             try {
                 TransformerWeights weights = weights(file, cfg, backend);
@@ -51,7 +61,7 @@ public final class ModelLoader {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 LOG.debug("Loaded {} ({} layers, hidden {}) on {} in {} s", ggufFile, cfg.layers(), cfg.hidden(),
                         provider.name(), secs);
-                return new LoadedModel(t, cfg, file, provider.name(), secs);
+                return new LoadedModel(t, cfg, file, provider.name(), secs, plan);
             } catch (RuntimeException | Error e) {
                 backend.close();
                 throw e;

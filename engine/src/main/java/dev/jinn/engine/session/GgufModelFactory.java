@@ -1,5 +1,7 @@
 package dev.jinn.engine.session;
 
+import dev.jinn.MemoryPlan;
+
 import dev.jinn.BackendUnavailableException;
 import dev.jinn.JinnException;
 import dev.jinn.Model;
@@ -9,6 +11,7 @@ import dev.jinn.ModelOptions;
 import dev.jinn.Sampler;
 import dev.jinn.engine.LoadOptions;
 import dev.jinn.engine.LoadedModel;
+import dev.jinn.engine.MemoryPlanner;
 import dev.jinn.engine.ModelConfig;
 import dev.jinn.engine.ModelLoader;
 import dev.jinn.quant.gguf.GgufFile;
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GgufModelFactory implements ModelFactory {
     /** Sessions default to at most this many positions: a 14B model's full 128k context would need ~25 GB of cache. */
-    public static final int DEFAULT_MAX_CONTEXT = 4096;
+    public static final int DEFAULT_MAX_CONTEXT = dev.jinn.engine.ModelLoader.DEFAULT_CONTEXT;
 
     @Override
     public String name() {
@@ -107,11 +110,15 @@ public final class GgufModelFactory implements ModelFactory {
                 params += t.elementCount();
                 codecs.add(t.type().name());
             }
-            long bytes = estimateBytes(file, cfg, ctx, options);
-            if (options.memoryLimitBytes() > 0 && bytes > options.memoryLimitBytes()) {
-                throw new BackendUnavailableException(path + " needs about " + (bytes >> 20) + " MiB (weights and "
-                        + "one session's KV cache of " + ctx + " positions) but ModelOptions.memoryLimitBytes is "
-                        + (options.memoryLimitBytes() >> 20) + " MiB: use a smaller context or a smaller quantization");
+            MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), ctx, loaded.plan().batchSize(),
+                    options.kvCacheType(), Math.max(1, options.threads() > 0 ? options.threads()
+                            : Runtime.getRuntime().availableProcessors()));
+            if (options.memoryLimitBytes() > 0 && plan.totalBytes() > options.memoryLimitBytes()) {
+                throw new BackendUnavailableException(String.format(java.util.Locale.ROOT,
+                        "%s needs %d MiB (weights %d MiB, KV cache %d MiB for %d positions, scratch %d MiB) but"
+                                + " ModelOptions.memoryLimitBytes is %d MiB: use a smaller context or quantization",
+                        path, plan.totalBytes() >> 20, plan.weightsBytes() >> 20, plan.kvCacheBytes() >> 20, ctx,
+                        plan.scratchBytes() >> 20, options.memoryLimitBytes() >> 20));
             }
             Map<String, Integer> special = specialTokens(md, tok);
             String name = md.getString("general.name", n);
@@ -138,16 +145,6 @@ public final class GgufModelFactory implements ModelFactory {
             }
         }
         return special;
-    }
-
-    private static long estimateBytes(GgufFile file, ModelConfig cfg, int ctx, ModelOptions options) {
-        long weights = 0;
-        for (GgufTensorInfo t : file.tensors()) {
-            weights += t.byteSize();
-        }
-        double kv = 2.0 * cfg.layers() * cfg.kvHeads() * cfg.headDim() * (double) ctx
-                * options.kvCacheType().bytesPerValue();
-        return weights + (long) kv;
     }
 
     /**
