@@ -172,7 +172,10 @@ final class EngineGeneration implements Generation {
                 return;
             }
             int token = chooseToken();
-            if (token == tokenizer.eosId() || options.stopTokens().contains(token)) {
+            // BOS counts as an end too: a model that emits it has begun a new document (llama2.c's rule; the
+            // stories models separate stories with it), and no model means it as text.
+            if (token == tokenizer.eosId() || token == tokenizer.bosId() && token >= 0
+                    || options.stopTokens().contains(token)) {
                 finish(FinishReason.STOP, null);
                 return;
             }
