@@ -2,6 +2,7 @@
 module dev.jinn.cli {
     requires dev.jinn.engine;
     requires dev.jinn.testing;
+    requires dev.jinn.server;
     requires info.picocli;
     requires com.google.common;
     requires org.slf4j;

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             GenerateCommand.class,
             ChatCommand.class,
+            ServeCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
