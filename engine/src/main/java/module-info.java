@@ -9,4 +9,7 @@ module dev.jinn.engine {
     exports dev.jinn.engine;
     exports dev.jinn.engine.sampling;
     exports dev.jinn.engine.session;
+
+    uses dev.jinn.spi.BackendProvider;
+    provides dev.jinn.spi.ModelFactory with dev.jinn.engine.session.GgufModelFactory;
 }

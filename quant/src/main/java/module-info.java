@@ -8,6 +8,8 @@ module dev.jinn.quant {
     exports dev.jinn.quant.codec;
     exports dev.jinn.quant.json;
     exports dev.jinn.quant.gguf;
+    exports dev.jinn.quant.safetensors;
+    exports dev.jinn.quant.hf;
 
     uses dev.jinn.spi.QuantCodec;
 

@@ -11,7 +11,8 @@ import java.util.Locale;
  *                         system property, then the {@code JINN_BACKEND} environment variable, then the available
  *                         backend with the highest priority
  * @param threads          compute threads for CPU work (0 = one per available core)
- * @param contextLength    positions each session's KV cache holds by default (0 = the model's trained length)
+ * @param contextLength    positions each session's KV cache holds by default (0 = the model's trained length, at
+ *                         most 4096: a 14B model's full 128k context would take about 25 GB of F16 cache per session)
  * @param kvCacheType      how keys and values are stored (default {@link KvCacheType#F16}, as llama.cpp)
  * @param memoryLimitBytes refuse to load when weights, KV cache and scratch would exceed this (0 = no limit
  *                         beyond the device's own)
@@ -25,7 +26,7 @@ public record ModelOptions(String backend, int threads, int contextLength, KvCac
         backend = backend == null ? "auto" : backend.strip().toLowerCase(Locale.ROOT);
         check(!backend.isEmpty(), "backend", "\"\"", "give a backend name such as cpu or gpu, or auto");
         check(threads >= 0, "threads", threads, "must be ≥ 0 (0 = one per core)");
-        check(contextLength >= 0, "contextLength", contextLength, "must be ≥ 0 (0 = the model's trained length)");
+        check(contextLength >= 0, "contextLength", contextLength, "must be ≥ 0 (0 = the model's, at most 4096)");
         kvCacheType = kvCacheType == null ? KvCacheType.F16 : kvCacheType;
         check(memoryLimitBytes >= 0, "memoryLimitBytes", memoryLimitBytes, "must be ≥ 0 (0 = no limit)");
     }

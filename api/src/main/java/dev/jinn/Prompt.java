@@ -24,7 +24,8 @@ public sealed interface Prompt {
 
     /**
      * Text appended verbatim to the session's token stream (no chat template). BOS is added at the start of a
-     * session when the model's {@code add_bos_token} says so; special tokens written in the text become their ids.
+     * session when the model's {@code add_bos_token} says so (unless the text already starts with the BOS token);
+     * special tokens written in the text become their ids.
      */
     record Raw(String text) implements Prompt {
         public Raw {

@@ -27,6 +27,10 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             GenerateCommand.class,
             ChatCommand.class,
+            BackendsCommand.class,
+            LogitsCommand.class,
+            BenchCommand.class,
+            TokenizeCommand.class,
             ServeCommand.class,
         })
 public final class JinnCli implements Runnable {

@@ -118,4 +118,29 @@ class GenerateAndChatCommandTest {
         assertThat(r.err()).contains("not a Jinn session file");
         assertThat(r.out()).contains("ok");
     }
+
+    @Test
+    void backendsListsTheCpuBackendAsChosen() {
+        Result r = run("", "backends");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).containsPattern("\\* +cpu +priority 10 +available").contains("* = chosen automatically");
+    }
+
+    @Test
+    void anUnknownBackendIsAClearError() throws IOException {
+        Path gguf = Path.of(System.getProperty("jinn.shared.data"), "golden", "golden-q8_0.gguf");
+        Result r = run("", "generate", "--model", gguf.toString(), "--backend", "tpu", "Hi");
+        assertThat(r.code()).isEqualTo(JinnCli.EXIT_RUNTIME);
+        assertThat(r.err()).contains("backend 'tpu' is not available").contains("cpu: not requested");
+    }
+
+    @Test
+    void generateRunsTheGoldenModelOnTheCpu() {
+        Path gguf = Path.of(System.getProperty("jinn.shared.data"), "golden", "golden-q8_0.gguf");
+        Result r = run("", "generate", "--model", gguf.toString(), "--ctx", "128", "--threads", "2", "-n", "4",
+                "--seed", "1", "Hello");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("<think>\n");
+        assertThat(r.err()).containsPattern("prompt: \\d+ tokens \\(0 cached\\)").contains("generated: 4 tokens (4 reasoning)");
+    }
 }

@@ -20,7 +20,7 @@ class ApiExampleTest {
         String stripped = code.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
                 .reduce("", (a, b) -> a + b + "\n");
         assertThat(doc).contains(stripped);
-        assertThat(code.lines().count()).isLessThanOrEqualTo(16);
+        assertThat(code.lines().count()).isLessThanOrEqualTo(15);
     }
 
     @Test

@@ -307,6 +307,43 @@ class EngineSessionTest {
         }
     }
 
+    @Test
+    void aThrowingListenerCancelsAndTheSessionStaysUsable() {
+        try (Model model = FakeModels.replying(256, "abc</think>def"); Session s = model.newSession()) {
+            assertThatThrownBy(() -> s.generate(Prompt.user("x"), GREEDY, e -> {
+                throw new IllegalStateException("listener bug");
+            })).isInstanceOf(dev.jinn.GenerationException.class).hasMessageContaining("listener bug");
+            assertThat(s.chat("y", GREEDY).answer()).isEqualTo("def");
+        }
+    }
+
+    @Test
+    void multiByteCharactersAreNeverSplitAcrossEvents() {
+        try (Model model = FakeModels.replying(256, "é→€😀</think>naïve ✓"); Session s = model.newSession()) {
+            List<GenerationEvent> events = new ArrayList<>();
+            s.generate(Prompt.user("x"), GREEDY, events::add);
+            StringBuilder all = new StringBuilder();
+            for (GenerationEvent e : events) {
+                String t = e instanceof GenerationEvent.Reasoning r ? r.text()
+                        : e instanceof GenerationEvent.Answer a ? a.text() : "";
+                assertThat(t).doesNotContain("\uFFFD");
+                all.append(t).append('|');
+            }
+            assertThat(all.toString().replace("|", "")).isEqualTo("é→€😀naïve ✓");
+        }
+    }
+
+    @Test
+    void anAbandonedButCancelledGenerationFreesTheSession() {
+        try (EngineModel model = FakeModels.random(512, 1); Session s = model.newSession()) {
+            Generation g = s.generate(Prompt.user("a"), GREEDY);
+            g.next(); // pulled once, then abandoned
+            s.cancel();
+            assertThat(s.chat("b", GREEDY.toBuilder().maxTokens(2).build()).usage().completionTokens()).isEqualTo(2);
+            assertThat(g.done().finishReason()).isEqualTo(FinishReason.CANCELLED);
+        }
+    }
+
     static String text(Generation g) {
         StringBuilder sb = new StringBuilder();
         g.drain(e -> {

@@ -9,6 +9,7 @@ package dev.jinn.tokenizer;
 final class BpeMerger {
     /** Up to this many symbols the quadratic scan is faster than the heap. */
     private static final int SCAN_LIMIT = 48;
+    private static final int KEEP_BUFFER_MAX = 1 << 16;
 
     private final MergeTable merges;
     private int[] prev = new int[0];
@@ -50,6 +51,19 @@ final class BpeMerger {
             prev = new int[n];
             next = new int[n];
         }
+        try {
+            return mergeByHeapInto(ids, n);
+        } finally {
+            if (prev.length > KEEP_BUFFER_MAX) {         // a huge word's buffers are not kept by the thread
+                prev = next = new int[0];
+            }
+            if (heap.length > KEEP_BUFFER_MAX) {
+                heap = new long[0];
+            }
+        }
+    }
+
+    private int mergeByHeapInto(int[] ids, int n) {
         for (int i = 0; i < n; i++) {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;

@@ -2,13 +2,11 @@ package dev.jinn.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE with the Qwen2 pre-tokenizer and NFC normalization (Qwen2, DeepSeek-R1-Distill-Qwen): the ids
@@ -16,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * pieces are cached (bounded).
  */
 final class ByteLevelBpeTokenizer implements Tokenizer {
-    private static final int CACHE_MAX_ENTRIES = 200_000;
-    private static final int CACHE_MAX_PIECE_CHARS = 48;
+    private static final int CACHE_MAX_PIECE_CHARS = 32;
+    private static final int KEEP_BUFFER_MAX = 1 << 16;
 
     private final String[] pieces;          // id -> vocabulary text (byte-level form; added tokens as written)
     private final Map<String, Integer> idOf;
@@ -29,12 +27,12 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
     private final int bosId;
     private final int eosId;
     private final boolean addBos;
-    private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
     private final ThreadLocal<Work> work;
 
     /** Per-thread scratch space. */
     private static final class Work {
         final BpeMerger merger;
+        final PieceCache cache = new PieceCache();
         int[] ids = new int[256];
 
         Work(MergeTable merges) {
@@ -160,18 +158,23 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     private void encodePiece(String s, int start, int end, IntList out, Work w) {
-        String key = null;
-        if (end - start <= CACHE_MAX_PIECE_CHARS) {
-            key = s.substring(start, end);
-            int[] hit = cache.get(key);
+        boolean cacheable = end - start <= CACHE_MAX_PIECE_CHARS;
+        int hash = 0;
+        if (cacheable) {
+            hash = PieceCache.hash(s, start, end);
+            int[] hit = w.cache.get(s, start, end, hash);
             if (hit != null) {
                 out.addAll(hit, hit.length);
                 return;
             }
         }
         int[] ids = w.ids;
-        if (ids.length < (end - start) * 3 + 1) {
-            ids = w.ids = new int[(end - start) * 3 + 16];
+        int need = (end - start) * 3 + 1;                // UTF-8 bytes: at most 3 per char (4 per surrogate pair)
+        if (ids.length < need) {
+            ids = new int[need + 16];
+            if (need <= KEEP_BUFFER_MAX) {
+                w.ids = ids;                               // keep; a huge piece's buffer is not kept by the thread
+            }
         }
         int n = 0;
         for (int i = start; i < end; ) {
@@ -195,8 +198,8 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
         }
         n = w.merger.merge(ids, n);
         out.addAll(ids, n);
-        if (key != null && cache.size() < CACHE_MAX_ENTRIES) {
-            cache.put(key, Arrays.copyOf(ids, n));
+        if (cacheable) {
+            w.cache.put(s, start, end, hash, Arrays.copyOf(ids, n));
         }
     }
 

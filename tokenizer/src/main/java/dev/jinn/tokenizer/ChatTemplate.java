@@ -2,6 +2,7 @@ package dev.jinn.tokenizer;
 
 import dev.jinn.ChatMessage;
 import dev.jinn.JinnException;
+import dev.jinn.quant.gguf.GgufMetadata;
 import java.util.List;
 import java.util.Objects;
 
@@ -48,6 +49,18 @@ public interface ChatTemplate {
         String head = templateText.length() > 120 ? templateText.substring(0, 120) + "..." : templateText;
         throw new JinnException("unknown chat template (Jinn recognises DeepSeek-R1 and ChatML/Qwen2 templates): '"
                 + head.replace("\n", "\\n") + "'");
+    }
+
+    /**
+     * The template of a GGUF model: {@link #fromJinja} of its {@code tokenizer.chat_template}.
+     *
+     * @throws JinnException when the key is missing or the template is unknown
+     */
+    static ChatTemplate fromGguf(GgufMetadata metadata) {
+        if (!metadata.contains("tokenizer.chat_template")) {
+            throw new JinnException("the GGUF metadata has no tokenizer.chat_template");
+        }
+        return fromJinja(metadata.getString("tokenizer.chat_template"));
     }
 
     /** DeepSeek-R1 (and its Qwen/Llama distills), with BOS {@code <｜begin▁of▁sentence｜>}. */

@@ -59,7 +59,7 @@ final class SentencePieceBpeTokenizer implements Tokenizer {
                 added.add(new AddedToken(id, p, types[id] == 3));
             }
             int b = byteTokenValue(p);
-            if (b >= 0 && (types[id] == 6 || types[id] == 1 && id < 300)) {
+            if (b >= 0 && types[id] == 6) {
                 if (byteIds[b] < 0) {
                     byteIds[b] = id;
                 }

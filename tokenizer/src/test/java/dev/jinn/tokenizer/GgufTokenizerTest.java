@@ -97,7 +97,7 @@ class GgufTokenizerTest {
         LlamaCppVectorsTest.check(tok);
         assertThat(tok.encode("<｜begin▁of▁sentence｜><｜User｜>Hello, world!<｜Assistant｜>", false, true))
                 .containsExactly(151646, 151644, 9707, 11, 1879, 0, 151645);
-        assertThat(ChatTemplate.fromJinja(md.getString("tokenizer.chat_template")).name()).isEqualTo("deepseek-r1");
+        assertThat(ChatTemplate.fromGguf(md).name()).isEqualTo("deepseek-r1");
     }
 
     @Test
@@ -121,6 +121,7 @@ class GgufTokenizerTest {
         }
         assertThatThrownBy(() -> Tokenizers.fromGguf(metadataOf(p)))
                 .isInstanceOf(ModelFileException.class).hasMessageContaining("tokenizer.ggml.tokens");
+        assertThatThrownBy(() -> ChatTemplate.fromGguf(metadataOf(p))).hasMessageContaining("tokenizer.chat_template");
     }
 
     @Test

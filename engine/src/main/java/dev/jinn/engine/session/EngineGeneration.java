@@ -100,6 +100,10 @@ final class EngineGeneration implements Generation {
         cancelled = true;
     }
 
+    boolean cancelRequested() {
+        return cancelled;
+    }
+
     @Override
     public GenerationEvent.Done done() {
         return done;

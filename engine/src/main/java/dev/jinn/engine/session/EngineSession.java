@@ -122,8 +122,9 @@ final class EngineSession implements Session {
                     throw new InvalidOptionException("this session holds a chat; raw prompts need a new session "
                             + "(model.newSession())");
                 }
-                boolean bos = transcript.size() == 0 && tok.addBosByDefault() && tok.bosId() >= 0;
-                int[] more = tok.encode(raw.text(), bos, true);
+                // BOS as add_bos_token says, but never twice when the text itself starts with the BOS token
+                int[] more = transcript.size() == 0 ? encodeWithBos(tok, raw.text())
+                        : tok.encode(raw.text(), false, true);
                 TokenList all = transcript.copy();
                 all.addAll(more, 0, more.length);
                 if (all.size() == 0) {
@@ -245,6 +246,9 @@ final class EngineSession implements Session {
 
     private void acquire(Object token, String what) {
         ensureOpen();
+        if (owner.get() instanceof EngineGeneration g && g.cancelRequested()) {
+            g.close(); // a cancelled generation nobody pulled to its end: finish it so the session is free again
+        }
         if (!owner.compareAndSet(null, token)) {
             throw new ConcurrentUseException("Session." + what + ": a generation is still running on this session "
                     + "(sessions are for one thread at a time); finish, cancel or close it first, or fork the session");

@@ -99,4 +99,35 @@ class SamplerChainTest {
             assertThat(cold.sample(l, NONE, 0, r)).isEqualTo(1);
         }
     }
+
+    /** The fast nucleus search (heap of the best 256) must choose exactly what sorting the whole vocabulary does. */
+    @Test
+    void fastNucleusEqualsFullSortOnALargeVocabulary() {
+        SplittableRandom data = new SplittableRandom(99);
+        Sampler[] samplers = {
+            Sampler.deepSeekR1Distill(),
+            Sampler.llamaCppDefaults(),
+            Sampler.builder().temperature(0.9f).minP(0.1f).build(),
+            Sampler.builder().temperature(1.2f).topP(0.999f).build(), // nucleus larger than 256: full-sort fallback
+            Sampler.builder().temperature(0.7f).topK(300).topP(0.9f).build(),
+            Sampler.builder().temperature(1f).build(),
+        };
+        for (Sampler s : samplers) {
+            SamplerChain fast = new SamplerChain(s);
+            SamplerChain full = new SamplerChain(s);
+            full.alwaysSortAll = true;
+            for (int trial = 0; trial < 20; trial++) {
+                float[] l = new float[20_000];
+                double scale = trial % 2 == 0 ? 1.0 : 6.0; // flat and peaked distributions
+                for (int i = 0; i < l.length; i++) {
+                    l[i] = (float) (data.nextGaussian() * scale);
+                }
+                l[data.nextInt(l.length)] = Float.NEGATIVE_INFINITY;
+                long seed = data.nextLong();
+                assertThat(fast.sample(l, NONE, 0, new SplittableRandom(seed)))
+                        .as(s + " trial " + trial)
+                        .isEqualTo(full.sample(l, NONE, 0, new SplittableRandom(seed)));
+            }
+        }
+    }
 }

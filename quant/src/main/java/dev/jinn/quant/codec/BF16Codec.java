@@ -47,8 +47,14 @@ public final class BF16Codec implements QuantCodec {
         Blocks.blocks(NAME, elements, 1);
         Blocks.checkSegment(NAME, src, offset, elements, 2);
         Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        for (int i = 0; i < elements; i++) {
-            dst[dstOffset + i] = Float16.bf16ToFloat(Blocks.le16(src, offset + 2L * i));
+        short[] buf = new short[Math.min(elements, Blocks.CHUNK_BYTES / 2)];
+        for (int i = 0; i < elements; i += buf.length) {
+            int n = Math.min(buf.length, elements - i);
+            MemorySegment.copy(src, Blocks.LE_SHORT, offset + 2L * i, buf, 0, n);
+            for (int k = 0; k < n; k++) {
+                short s = buf[k];
+                dst[dstOffset + i + k] = Float16.bf16ToFloat(s);
+            }
         }
     }
 

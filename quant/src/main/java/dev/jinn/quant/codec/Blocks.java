@@ -2,6 +2,8 @@ package dev.jinn.quant.codec;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /** Little-endian accessors and range checks shared by the codecs. Not part of the API. */
@@ -10,7 +12,39 @@ final class Blocks {
     static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    private static final VarHandle ARRAY_LE_SHORT =
+            MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Encoded bytes staged per step by {@link #decodeChunked}: small enough for L1, large enough to amortise. */
+    static final int CHUNK_BYTES = 1 << 13;
+
     private Blocks() {
+    }
+
+    /** Decodes {@code blocks} whole blocks held in a byte array. */
+    @FunctionalInterface
+    interface ArrayDecoder {
+        void decode(byte[] src, int srcOffset, int blocks, float[] dst, int dstOffset);
+    }
+
+    /**
+     * Decodes {@code blocks} blocks from {@code src} by copying them, a few KiB at a time, into a byte array and
+     * decoding from there: plain array reads let the JIT drop per-byte segment checks. Ranges must be checked.
+     */
+    static void decodeChunked(MemorySegment src, long offset, int blocks, int blockBytes, int blockElements,
+            float[] dst, int dstOffset, ArrayDecoder decoder) {
+        int perChunk = Math.max(1, CHUNK_BYTES / blockBytes);
+        byte[] buf = new byte[Math.min(blocks, perChunk) * blockBytes];
+        for (int b = 0; b < blocks; b += perChunk) {
+            int n = Math.min(perChunk, blocks - b);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, offset + (long) b * blockBytes, buf, 0, n * blockBytes);
+            decoder.decode(buf, 0, n, dst, dstOffset + b * blockElements);
+        }
+    }
+
+    /** The little-endian short at {@code a[i]}, {@code a[i + 1]}. */
+    static short le16(byte[] a, int i) {
+        return (short) ARRAY_LE_SHORT.get(a, i);
     }
 
     /** The unsigned byte at {@code offset}. */

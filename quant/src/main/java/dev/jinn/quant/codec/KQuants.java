@@ -176,12 +176,23 @@ final class KQuants {
      * {@code get_scale_min_k4}, first output).
      */
     static int scale(byte[] s, int j) {
-        return j < 4 ? s[j] & 0x3F : (s[j + 4] & 0x0F) | (((s[j - 4] & 0xFF) >>> 6) << 4);
+        return scale(s, 0, j);
+    }
+
+    /** As {@link #scale(byte[], int)} with the 12 bytes at {@code s[base..]}. */
+    static int scale(byte[] s, int base, int j) {
+        return j < 4 ? s[base + j] & 0x3F : (s[base + j + 4] & 0x0F) | (((s[base + j - 4] & 0xFF) >>> 6) << 4);
     }
 
     /** The 6-bit min of sub-block {@code j} (0..7) (ggml's {@code get_scale_min_k4}, second output). */
     static int min(byte[] s, int j) {
-        return j < 4 ? s[j + 4] & 0x3F : ((s[j + 4] & 0xFF) >>> 4) | (((s[j] & 0xFF) >>> 6) << 4);
+        return min(s, 0, j);
+    }
+
+    /** As {@link #min(byte[], int)} with the 12 bytes at {@code s[base..]}. */
+    static int min(byte[] s, int base, int j) {
+        return j < 4 ? s[base + j + 4] & 0x3F
+                : ((s[base + j + 4] & 0xFF) >>> 4) | (((s[base + j] & 0xFF) >>> 6) << 4);
     }
 
     /** Packs eight 6-bit scales and mins into 12 bytes as the decoder above unpacks them. */

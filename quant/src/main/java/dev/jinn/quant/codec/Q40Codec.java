@@ -52,12 +52,15 @@ public final class Q40Codec implements QuantCodec {
         int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
         Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
         Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int y = dstOffset + b * BLOCK_ELEMENTS;
-            float d = Float16.toFloat(Blocks.le16(src, o));
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q40Codec::decodeArray);
+    }
+
+    /** Decodes {@code blocks} blocks from {@code a[p..]}; ranges already checked. */
+    static void decodeArray(byte[] a, int p, int blocks, float[] dst, int y) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, y += BLOCK_ELEMENTS) {
+            float d = Float16.toFloat(Blocks.le16(a, p));
             for (int j = 0; j < 16; j++) {
-                int q = Blocks.u8(src, o + 2 + j);
+                int q = a[p + 2 + j] & 0xFF;
                 dst[y + j] = ((q & 0x0F) - 8) * d;
                 dst[y + j + 16] = ((q >>> 4) - 8) * d;
             }

@@ -59,31 +59,29 @@ public final class Q5KCodec implements QuantCodec {
         int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
         Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
         Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        byte[] s = new byte[12];
-        byte[] qh = new byte[32];
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int y = dstOffset + b * BLOCK_ELEMENTS;
-            float d = Float16.toFloat(Blocks.le16(src, o));
-            float dmin = Float16.toFloat(Blocks.le16(src, o + 2));
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, o + 4, s, 0, 12);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, o + 16, qh, 0, 32);
-            long ql = o + 48;
-            for (int g = 0; g < 4; g++) {
-                float d1 = d * KQuants.scale(s, 2 * g);
-                float m1 = dmin * KQuants.min(s, 2 * g);
-                float d2 = d * KQuants.scale(s, 2 * g + 1);
-                float m2 = dmin * KQuants.min(s, 2 * g + 1);
-                int u1 = 1 << (2 * g);
-                int u2 = 2 << (2 * g);
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q5KCodec::decodeArray);
+    }
+
+    /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
+    static void decodeArray(byte[] a, int p, int blocks, float[] dst, int y) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES) {
+            float d = Float16.toFloat(Blocks.le16(a, p));
+            float dmin = Float16.toFloat(Blocks.le16(a, p + 2));
+            int qh = p + 16;
+            int ql = p + 48;
+            for (int g = 0; g < 4; g++, ql += 32, y += 64) {
+                float d1 = d * KQuants.scale(a, p + 4, 2 * g);
+                float m1 = dmin * KQuants.min(a, p + 4, 2 * g);
+                float d2 = d * KQuants.scale(a, p + 4, 2 * g + 1);
+                float m2 = dmin * KQuants.min(a, p + 4, 2 * g + 1);
+                int s1 = 2 * g;
+                int s2 = 2 * g + 1;
                 for (int l = 0; l < 32; l++) {
-                    int v = Blocks.u8(src, ql + l);
-                    int h = qh[l];
-                    dst[y + l] = d1 * ((v & 0xF) + ((h & u1) != 0 ? 16 : 0)) - m1;
-                    dst[y + 32 + l] = d2 * ((v >>> 4) + ((h & u2) != 0 ? 16 : 0)) - m2;
+                    dst[y + l] = d1 * ((a[ql + l] & 0xF) | (((a[qh + l] >>> s1) & 1) << 4)) - m1;
                 }
-                ql += 32;
-                y += 64;
+                for (int l = 0; l < 32; l++) {
+                    dst[y + 32 + l] = d2 * (((a[ql + l] & 0xFF) >>> 4) | (((a[qh + l] >>> s2) & 1) << 4)) - m2;
+                }
             }
         }
     }

@@ -60,29 +60,34 @@ public final class Q6KCodec implements QuantCodec {
         int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
         Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
         Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        byte[] sc = new byte[16];
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int y0 = dstOffset + b * BLOCK_ELEMENTS;
-            float d = Float16.toFloat(Blocks.le16(src, o + 208));
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, o + 192, sc, 0, 16);
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q6KCodec::decodeArray);
+    }
+
+    /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
+    static void decodeArray(byte[] a, int p, int blocks, float[] dst, int y0) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, y0 += BLOCK_ELEMENTS) {
+            float d = Float16.toFloat(Blocks.le16(a, p + 208));
+            int sc = p + 192;
             for (int h = 0; h < 2; h++) {
-                long ql = o + 64 * h;
-                long qh = o + 128 + 32 * h;
+                int ql = p + 64 * h;
+                int qh = p + 128 + 32 * h;
                 int y = y0 + 128 * h;
-                for (int l = 0; l < 32; l++) {
-                    int t = 8 * h + l / 16;
-                    int a = Blocks.u8(src, ql + l);
-                    int c = Blocks.u8(src, ql + 32 + l);
-                    int e = Blocks.u8(src, qh + l);
-                    int q1 = ((a & 0xF) | ((e & 3) << 4)) - 32;
-                    int q2 = ((c & 0xF) | (((e >>> 2) & 3) << 4)) - 32;
-                    int q3 = ((a >>> 4) | (((e >>> 4) & 3) << 4)) - 32;
-                    int q4 = ((c >>> 4) | (((e >>> 6) & 3) << 4)) - 32;
-                    dst[y + l] = d * sc[t] * q1;
-                    dst[y + 32 + l] = d * sc[t + 2] * q2;
-                    dst[y + 64 + l] = d * sc[t + 4] * q3;
-                    dst[y + 96 + l] = d * sc[t + 6] * q4;
+                for (int half = 0; half < 2; half++) {
+                    // l in [16·half, 16·half + 16) shares the scales t = 8h + half (+2k).
+                    int t = sc + 8 * h + half;
+                    float s1 = d * a[t];
+                    float s2 = d * a[t + 2];
+                    float s3 = d * a[t + 4];
+                    float s4 = d * a[t + 6];
+                    for (int l = 16 * half; l < 16 * half + 16; l++) {
+                        int lo = a[ql + l] & 0xFF;
+                        int hi = a[ql + 32 + l] & 0xFF;
+                        int e = a[qh + l] & 0xFF;
+                        dst[y + l] = s1 * (((lo & 0xF) | ((e & 3) << 4)) - 32);
+                        dst[y + 32 + l] = s2 * (((hi & 0xF) | (((e >>> 2) & 3) << 4)) - 32);
+                        dst[y + 64 + l] = s3 * (((lo >>> 4) | (((e >>> 4) & 3) << 4)) - 32);
+                        dst[y + 96 + l] = s4 * (((hi >>> 4) | ((e >>> 6) << 4)) - 32);
+                    }
                 }
             }
         }

@@ -51,12 +51,15 @@ public final class Q80Codec implements QuantCodec {
         int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
         Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
         Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
-            int y = dstOffset + b * BLOCK_ELEMENTS;
-            float d = Float16.toFloat(Blocks.le16(src, o));
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q80Codec::decodeArray);
+    }
+
+    /** Decodes {@code blocks} blocks from {@code a[p..]}; ranges already checked. */
+    static void decodeArray(byte[] a, int p, int blocks, float[] dst, int y) {
+        for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, y += BLOCK_ELEMENTS) {
+            float d = Float16.toFloat(Blocks.le16(a, p));
             for (int j = 0; j < BLOCK_ELEMENTS; j++) {
-                dst[y + j] = Blocks.i8(src, o + 2 + j) * d;
+                dst[y + j] = a[p + 2 + j] * d;
             }
         }
     }

@@ -22,9 +22,16 @@ public record GgufTensorInfo(String name, long[] dims, GgmlType type, long offse
         if (dims.length < 1 || dims.length > 4) {
             throw new IllegalArgumentException(name + ": " + dims.length + " dimensions, expected 1 to 4");
         }
+        long elements = 1;
         for (long d : dims) {
             if (d < 0) {
                 throw new IllegalArgumentException(name + ": negative dimension " + d);
+            }
+            try {
+                elements = Math.multiplyExact(elements, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + ": element count " + Arrays.toString(dims)
+                        + " overflows a long", e);
             }
         }
         if (offset < 0 || byteSize < 0) {
@@ -35,18 +42,18 @@ public record GgufTensorInfo(String name, long[] dims, GgmlType type, long offse
     /**
      * Computes the byte size of a tensor of this type and shape.
      *
-     * @throws IllegalArgumentException if dims[0] is not a whole number of blocks or the size overflows a long
+     * @throws IllegalArgumentException if dims[0] is not a whole number of blocks
+     * @throws ArithmeticException if the size overflows a long
      */
     public static long byteSizeOf(GgmlType type, long... dims) {
         if (dims.length == 0) {
             throw new IllegalArgumentException("no dimensions");
         }
-        long row = type.rowBytes(dims[0]);
-        if (row < 0) {
+        if (dims[0] < 0 || dims[0] % type.blockElements() != 0) {
             throw new IllegalArgumentException("dims[0] = " + dims[0] + " is not a multiple of the " + type
                     + " block size " + type.blockElements());
         }
-        long size = row;
+        long size = Math.multiplyExact(dims[0] / type.blockElements(), (long) type.blockBytes());
         for (int i = 1; i < dims.length; i++) {
             if (dims[i] < 0) {
                 throw new IllegalArgumentException("negative dimension " + dims[i]);
@@ -75,7 +82,7 @@ public record GgufTensorInfo(String name, long[] dims, GgmlType type, long offse
     public long elementCount() {
         long n = 1;
         for (long d : dims) {
-            n *= d; // checked against overflow when the file was read or the tensor declared
+            n *= d; // cannot overflow: checked by the constructor
         }
         return n;
     }

@@ -333,7 +333,7 @@ public final class GgufWriter implements AutoCloseable {
         long chunk = 1 << 26;
         try {
             for (long off = 0; off < data.byteSize(); off += chunk) {
-                ch.write(data.asSlice(off, Math.min(chunk, data.byteSize() - off)).asByteBuffer());
+                ch.write(byteBuffer(data.asSlice(off, Math.min(chunk, data.byteSize() - off))));
             }
         } catch (IOException e) {
             throw ioError(e);
@@ -799,5 +799,13 @@ public final class GgufWriter implements AutoCloseable {
         public void close() {
             open = false;
         }
+    }
+
+    /** A view of a native or byte[]-backed segment; a copy of one backed by another array type. */
+    private static ByteBuffer byteBuffer(MemorySegment s) {
+        if (s.heapBase().map(b -> b instanceof byte[]).orElse(true)) {
+            return s.asByteBuffer();
+        }
+        return ByteBuffer.wrap(s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
     }
 }

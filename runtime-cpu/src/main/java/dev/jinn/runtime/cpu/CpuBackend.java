@@ -216,27 +216,80 @@ public final class CpuBackend implements Backend {
                         float val = qt.data[qOff + d];
                         qv[d] = roundQ ? Float.float16ToFloat(Float.floatToFloat16(val)) : val;
                     }
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int p = 0; p < visible; p++) {
-                        float sc = kernels.dot(qv, 0, s.keys, p * headDim, headDim) * scale;
-                        s.scores[p] = sc;
-                        max = Math.max(max, sc);
-                    }
-                    float sum = 0;
-                    for (int p = 0; p < visible; p++) {
-                        float e = (float) Math.exp(s.scores[p] - max);
-                        s.scores[p] = e;
-                        sum += e;
-                    }
-                    float inv = 1.0f / sum;
                     int oOff = i * o.cols + h * headDim;
-                    java.util.Arrays.fill(o.data, oOff, oOff + headDim, 0f);
-                    for (int p = 0; p < visible; p++) {
-                        kernels.axpy(s.scores[p] * inv, s.values, p * headDim, o.data, oOff, headDim);
+                    if (roundQ) {
+                        attendF16(qv, s, visible, headDim, scale, o.data, oOff);
+                    } else {
+                        attendF32(qv, s, visible, headDim, scale, o.data, oOff);
                     }
                 }
             }
         });
+    }
+
+    /** Softmax attention of one query over {@code visible} positions, accumulated in float32. */
+    private void attendF32(float[] qv, AttentionScratch s, int visible, int headDim, float scale, float[] out,
+                           int oOff) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < visible; p++) {
+            float sc = kernels.dot(qv, 0, s.keys, p * headDim, headDim) * scale;
+            s.scores[p] = sc;
+            max = Math.max(max, sc);
+        }
+        float sum = 0;
+        for (int p = 0; p < visible; p++) {
+            float e = (float) Math.exp(s.scores[p] - max);
+            s.scores[p] = e;
+            sum += e;
+        }
+        float inv = 1.0f / sum;
+        java.util.Arrays.fill(out, oOff, oOff + headDim, 0f);
+        for (int p = 0; p < visible; p++) {
+            kernels.axpy(s.scores[p] * inv, s.values, p * headDim, out, oOff, headDim);
+        }
+    }
+
+    /**
+     * As ggml's CPU flash attention does it for an F16 cache: an online softmax whose running weighted sum of values
+     * is kept in f16 (rounded after every position), normalised at the end. Matching this rounding keeps the next
+     * layer's int8 activations equal to llama.cpp's.
+     */
+    private void attendF16(float[] qv, AttentionScratch s, int visible, int headDim, float scale, float[] out,
+                           int oOff) {
+        float[] acc = s.acc;
+        java.util.Arrays.fill(acc, 0, headDim, 0f);
+        float m = Float.NEGATIVE_INFINITY;
+        float sum = 0;
+        for (int p = 0; p < visible; p++) {
+            float sc = kernels.dotGgmlF16Order(qv, 0, s.keys, p * headDim, headDim) * scale;
+            float ms = 1.0f;
+            float vs = 1.0f;
+            if (sc > m) {
+                float old = m;
+                m = sc;
+                ms = (float) Math.exp(old - m);
+                for (int d = 0; d < headDim; d++) {
+                    acc[d] = Fp16.round(acc[d] * ms);
+                }
+            } else {
+                vs = (float) Math.exp(sc - m);
+            }
+            sum = sum * ms + vs;
+            int vo = p * headDim;
+            for (int d = 0; d < headDim; d++) {
+                acc[d] = Fp16.round(Math.fma(s.values[vo + d], vs, acc[d]));
+            }
+        }
+        float inv = sum == 0 ? 0 : 1.0f / sum;
+        for (int d = 0; d < headDim; d++) {
+            out[oOff + d] = acc[d] * inv;
+        }
+    }
+
+    private static final class Fp16 {
+        static float round(float x) {
+            return Float.float16ToFloat(Float.floatToFloat16(x));
+        }
     }
 
     @Override
@@ -289,6 +342,7 @@ public final class CpuBackend implements Backend {
         float[] values = new float[0];
         float[] scores = new float[0];
         float[] query = new float[0];
+        float[] acc = new float[0];
 
         void ensure(int kvFloats, int positions, int headDim) {
             if (keys.length < kvFloats) {
@@ -300,6 +354,7 @@ public final class CpuBackend implements Backend {
             }
             if (query.length < headDim) {
                 query = new float[headDim];
+                acc = new float[headDim];
             }
         }
     }

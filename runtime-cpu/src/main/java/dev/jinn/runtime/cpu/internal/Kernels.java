@@ -115,13 +115,29 @@ public abstract class Kernels {
      */
     public void matRows(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a,
                         int n, int cols, float[] out, int outStride, float[] bias) {
+        float[] four = new float[4];
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
-            for (int t = 0; t < n; t++) {
+            int t = 0;
+            for (; t + 4 <= n && dot4(type, w, off, a, t, cols, four); t += 4) {
+                for (int i = 0; i < 4; i++) {
+                    out[(t + i) * outStride + r] = four[i] + b;
+                }
+            }
+            for (; t < n; t++) {
                 out[t * outStride + r] = dot(type, w, off, a, t, cols) + b;
             }
         }
+    }
+
+    /**
+     * Prefill helper: the dot products of one weight row with activation rows {@code t0..t0+3}, decoding the weights
+     * once for the four. Each result must equal {@link #dot} bit for bit. Returns false where not implemented.
+     */
+    protected boolean dot4(GgmlType type, MemorySegment w, long off, QuantizedActivations a, int t0, int cols,
+                           float[] out) {
+        return false;
     }
 
     /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */
@@ -158,6 +174,35 @@ public abstract class Kernels {
 
     /** Sum of {@code a[aOff+i] * b[bOff+i]} for i < n. */
     public abstract float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /**
+     * The dot product in the order ggml's AVX-512 ggml_vec_dot_f16 uses when {@code n} is a multiple of 64 (four
+     * 16-lane fused accumulators, reduced pairwise), else as {@link #dot(float[], int, float[], int, int)}. The
+     * attention scores feed an f16 accumulator, so matching llama.cpp's rounding here keeps us on its numbers.
+     */
+    public float dotGgmlF16Order(float[] q, int qOff, float[] k, int kOff, int n) {
+        if (n % 64 != 0) {
+            return dot(q, qOff, k, kOff, n);
+        }
+        float[][] acc = new float[4][16];
+        for (int i = 0; i < n; i += 64) {
+            for (int j = 0; j < 4; j++) {
+                for (int l = 0; l < 16; l++) {
+                    int e = i + 16 * j + l;
+                    acc[j][l] = Math.fma(k[kOff + e], q[qOff + e], acc[j][l]);
+                }
+            }
+        }
+        float[] v = new float[16];
+        for (int l = 0; l < 16; l++) {
+            v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+        }
+        float[] a = new float[8];
+        for (int l = 0; l < 8; l++) {
+            a[l] = v[l] + v[l + 8];
+        }
+        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
 
     /** {@code y[yOff+i] += s * x[xOff+i]} for i < n. */
     public abstract void axpy(float s, float[] x, int xOff, float[] y, int yOff, int n);

@@ -31,6 +31,33 @@ public final class VectorKernels extends Kernels {
         return "vector";
     }
 
+    /**
+     * Sum of the 16 lanes in a fixed order (halving tree, as _mm512_reduce_add_ps): unlike reduceLanes, whose order
+     * may change when the JIT compiles a method, this gives the same float on every call.
+     */
+    static float hsum(FloatVector v) {
+        float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
+        float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);
+        float a6 = v.lane(6) + v.lane(14), a7 = v.lane(7) + v.lane(15);
+        float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+        return (b0 + b2) + (b1 + b3);
+    }
+
+    @Override
+    public float dotGgmlF16Order(float[] q, int qOff, float[] k, int kOff, int n) {
+        if (n % 64 != 0) {
+            return dot(q, qOff, k, kOff, n);
+        }
+        FloatVector s0 = FloatVector.zero(F512), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = 0; i < n; i += 64) {
+            s0 = FloatVector.fromArray(F512, k, kOff + i).fma(FloatVector.fromArray(F512, q, qOff + i), s0);
+            s1 = FloatVector.fromArray(F512, k, kOff + i + 16).fma(FloatVector.fromArray(F512, q, qOff + i + 16), s1);
+            s2 = FloatVector.fromArray(F512, k, kOff + i + 32).fma(FloatVector.fromArray(F512, q, qOff + i + 32), s2);
+            s3 = FloatVector.fromArray(F512, k, kOff + i + 48).fma(FloatVector.fromArray(F512, q, qOff + i + 48), s3);
+        }
+        return hsum(s0.add(s2).add(s1.add(s3)));
+    }
+
     /** 32 signed bytes times 32 signed bytes, summed pairwise into 16 ints. */
     private static IntVector dot32(ByteVector a, ByteVector b) {
         ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
@@ -39,12 +66,147 @@ public final class VectorKernels extends Kernels {
                 .add((IntVector) p.convertShape(VectorOperators.S2I, I512, 1));
     }
 
-    /** As {@link #dot32} but keeps the two halves (elements 0..15 and 16..31) apart. */
-    private static IntVector[] dot16x2(ByteVector a, ByteVector b) {
+    /** Bytes shifted right by {@code k} bits (unsigned), through 32-bit lanes: byte shifts are not native on x86. */
+    private static ByteVector shr(ByteVector v, int k) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, k).reinterpretAsBytes()
+                .and((byte) (0xFF >>> k));
+    }
+
+    /** Bytes shifted left by {@code k} bits; the caller guarantees no bit leaves its byte. */
+    private static ByteVector shl(ByteVector v, int k) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, k).reinterpretAsBytes();
+    }
+
+    /** 32 signed-byte products, elements 0..15 times {@code s0} plus elements 16..31 times {@code s1}, in 16 ints. */
+    private static IntVector dot16x2(ByteVector a, ByteVector b, int s0, int s1) {
         ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
                 .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        return new IntVector[] {(IntVector) p.convertShape(VectorOperators.S2I, I512, 0),
-                (IntVector) p.convertShape(VectorOperators.S2I, I512, 1)};
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0)).mul(s0)
+                .add(((IntVector) p.convertShape(VectorOperators.S2I, I512, 1)).mul(s1));
+    }
+
+    @Override
+    protected boolean dot4(dev.jinn.quant.GgmlType type, MemorySegment w, long off, QuantizedActivations a, int t0,
+                           int cols, float[] out) {
+        switch (type) {
+            case Q8_0 -> dotQ8_0x4(w, off, a.q, a.d, t0 * cols, cols, out);
+            case Q4_K -> dotQ4Kx4(w, off, a.q, a.d, a.bsums, t0 * cols, cols, out);
+            case Q6_K -> dotQ6Kx4(w, off, a.q, a.d, t0 * cols, cols, out);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ShortVector widen(ByteVector v) {
+        return (ShortVector) v.convertShape(VectorOperators.B2S, S512, 0);
+    }
+
+    private static IntVector pairSum(ShortVector p) {
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0))
+                .add((IntVector) p.convertShape(VectorOperators.S2I, I512, 1));
+    }
+
+    private static IntVector scaledHalves(ShortVector p, int s0, int s1) {
+        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0)).mul(s0)
+                .add(((IntVector) p.convertShape(VectorOperators.S2I, I512, 1)).mul(s1));
+    }
+
+    private static FloatVector fmaScaled(IntVector isum, float scale, FloatVector acc) {
+        return ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+    }
+
+    /** Four activation rows {@code stride} values apart; same arithmetic per row as {@link #dotQ8_0}. */
+    private void dotQ8_0x4(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
+        int blocks = n / 32;
+        for (int b = 0; b < blocks; b++) {
+            long bo = off + 34L * b;
+            ShortVector wv = widen(ByteVector.fromMemorySegment(B256, w, bo + 2, LE));
+            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            int x = xOff + 32 * b;
+            int db = xOff / 32 + b;
+            int nb = n / 32;
+            a0 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x)))), dw * d[db], a0);
+            a1 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x + n)))), dw * d[db + nb], a1);
+            a2 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x + 2 * n)))), dw * d[db + 2 * nb], a2);
+            a3 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x + 3 * n)))), dw * d[db + 3 * nb], a3);
+        }
+        out[0] = hsum(a0);
+        out[1] = hsum(a1);
+        out[2] = hsum(a2);
+        out[3] = hsum(a3);
+    }
+
+    private void dotQ4Kx4(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n,
+                          float[] out) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            int x0 = xOff + 256 * b;
+            unpackScales(w, bo + 4, sc, m);
+            IntVector i0 = IntVector.zero(I512), i1 = i0, i2 = i0, i3 = i0;
+            for (int j = 0; j < 8; j++) {
+                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
+                ShortVector ws = widen(shr(v, 4 * (j & 1)).and((byte) 0xF));
+                int x = x0 + 32 * j;
+                i0 = i0.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x)))).mul(sc[j]));
+                i1 = i1.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x + n)))).mul(sc[j]));
+                i2 = i2.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x + 2 * n)))).mul(sc[j]));
+                i3 = i3.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x + 3 * n)))).mul(sc[j]));
+            }
+            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            m0 += minsTerm(w, bo, d, bsums, x0, m);
+            m1 += minsTerm(w, bo, d, bsums, x0 + n, m);
+            m2 += minsTerm(w, bo, d, bsums, x0 + 2 * n, m);
+            m3 += minsTerm(w, bo, d, bsums, x0 + 3 * n, m);
+            a0 = fmaScaled(i0, dw * d[x0 / 256], a0);
+            a1 = fmaScaled(i1, dw * d[(x0 + n) / 256], a1);
+            a2 = fmaScaled(i2, dw * d[(x0 + 2 * n) / 256], a2);
+            a3 = fmaScaled(i3, dw * d[(x0 + 3 * n) / 256], a3);
+        }
+        out[0] = hsum(a0) - m0;
+        out[1] = hsum(a1) - m1;
+        out[2] = hsum(a2) - m2;
+        out[3] = hsum(a3) - m3;
+    }
+
+    private void dotQ6Kx4(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 210L * b;
+            int x0 = xOff + 256 * b;
+            IntVector i0 = IntVector.zero(I512), i1 = i0, i2 = i0, i3 = i0;
+            for (int j = 0; j < 8; j++) {
+                int h = j >> 2;
+                int k = j & 3;
+                ByteVector ql = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * (k & 1), LE);
+                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
+                ShortVector ws = widen(shr(ql, 4 * (k >> 1)).and((byte) 0xF)
+                        .or(shl(shr(qh, 2 * k).and((byte) 3), 4)).sub((byte) 32));
+                long so = bo + 192 + 8L * h + 2L * k;
+                int s0 = w.get(ValueLayout.JAVA_BYTE, so);
+                int s1 = w.get(ValueLayout.JAVA_BYTE, so + 1);
+                int x = x0 + 32 * j;
+                i0 = i0.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x))), s0, s1));
+                i1 = i1.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x + n))), s0, s1));
+                i2 = i2.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x + 2 * n))), s0, s1));
+                i3 = i3.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x + 3 * n))), s0, s1));
+            }
+            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
+            a0 = fmaScaled(i0, dw * d[x0 / 256], a0);
+            a1 = fmaScaled(i1, dw * d[(x0 + n) / 256], a1);
+            a2 = fmaScaled(i2, dw * d[(x0 + 2 * n) / 256], a2);
+            a3 = fmaScaled(i3, dw * d[(x0 + 3 * n) / 256], a3);
+        }
+        out[0] = hsum(a0);
+        out[1] = hsum(a1);
+        out[2] = hsum(a2);
+        out[3] = hsum(a3);
     }
 
     @Override
@@ -55,7 +217,7 @@ public final class VectorKernels extends Kernels {
             acc = FloatVector.fromMemorySegment(F512, w, off + 4L * i, LE)
                     .fma(FloatVector.fromArray(F512, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += w.get(LE_FLOAT, off + 4L * i) * x[xOff + i];
         }
@@ -83,7 +245,7 @@ public final class VectorKernels extends Kernels {
             ShortVector h = ShortVector.fromMemorySegment(S256, w, off + 2L * i, LE);
             acc = f16ToFloat(h).fma(FloatVector.fromArray(F512, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += Float.float16ToFloat(w.get(LE_SHORT, off + 2L * i)) * x[xOff + i];
         }
@@ -100,7 +262,7 @@ public final class VectorKernels extends Kernels {
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             acc = f.fma(FloatVector.fromArray(F512, x, xOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += Fp.bf16(w.get(LE_SHORT, off + 2L * i)) * x[xOff + i];
         }
@@ -119,7 +281,7 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     @Override
@@ -131,7 +293,7 @@ public final class VectorKernels extends Kernels {
             long bo = off + 18L * b;
             ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
             ByteVector lo = v.and((byte) 0xF).sub((byte) 8);
-            ByteVector hi = v.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            ByteVector hi = shr(v, 4).sub((byte) 8);
             ShortVector p = ((ShortVector) lo.convertShape(VectorOperators.B2S, S256, 0))
                     .mul((ShortVector) ByteVector.fromArray(B128, q, xOff + 32 * b)
                             .convertShape(VectorOperators.B2S, S256, 0))
@@ -142,7 +304,7 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     private static int u8(MemorySegment w, long off) {
@@ -151,66 +313,72 @@ public final class VectorKernels extends Kernels {
 
     @Override
     public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
-        return dotQ45K(w, off, q, d, bsums, xOff, n, false);
+        FloatVector acc = FloatVector.zero(F512);
+        float mins = 0;
+        int[] sc = new int[8];
+        int[] m = new int[8];
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            int x0 = xOff + 256 * b;
+            unpackScales(w, bo + 4, sc, m);
+            IntVector isum = IntVector.zero(I512);
+            for (int j = 0; j < 8; j++) {
+                // sub-block j: nibbles (j odd: high) of qs[32*(j/2) ..]
+                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
+                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF);
+                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
+            }
+            mins += minsTerm(w, bo, d, bsums, x0, m);
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+        }
+        return hsum(acc) - mins;
     }
 
     @Override
     public float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
-        return dotQ45K(w, off, q, d, bsums, xOff, n, true);
-    }
-
-    private static float dotQ45K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n,
-                                 boolean five) {
         FloatVector acc = FloatVector.zero(F512);
         float mins = 0;
-        int blockBytes = five ? 176 : 144;
-        long qsOff = five ? 48 : 16;
         int[] sc = new int[8];
         int[] m = new int[8];
         for (int b = 0; b < n / 256; b++) {
-            long bo = off + (long) blockBytes * b;
+            long bo = off + 176L * b;
             int x0 = xOff + 256 * b;
-            // get_scale_min_k4 for the 8 sub-blocks
-            int s0 = u8(w, bo + 4), s1 = u8(w, bo + 5), s2 = u8(w, bo + 6), s3 = u8(w, bo + 7);
-            int s4 = u8(w, bo + 8), s5 = u8(w, bo + 9), s6 = u8(w, bo + 10), s7 = u8(w, bo + 11);
-            int s8 = u8(w, bo + 12), s9 = u8(w, bo + 13), s10 = u8(w, bo + 14), s11 = u8(w, bo + 15);
-            sc[0] = s0 & 63; sc[1] = s1 & 63; sc[2] = s2 & 63; sc[3] = s3 & 63;
-            m[0] = s4 & 63; m[1] = s5 & 63; m[2] = s6 & 63; m[3] = s7 & 63;
-            sc[4] = (s8 & 0xF) | ((s0 >>> 6) << 4);
-            sc[5] = (s9 & 0xF) | ((s1 >>> 6) << 4);
-            sc[6] = (s10 & 0xF) | ((s2 >>> 6) << 4);
-            sc[7] = (s11 & 0xF) | ((s3 >>> 6) << 4);
-            m[4] = (s8 >>> 4) | ((s4 >>> 6) << 4);
-            m[5] = (s9 >>> 4) | ((s5 >>> 6) << 4);
-            m[6] = (s10 >>> 4) | ((s6 >>> 6) << 4);
-            m[7] = (s11 >>> 4) | ((s7 >>> 6) << 4);
-            ByteVector qh = five ? ByteVector.fromMemorySegment(B256, w, bo + 16, LE) : null;
+            unpackScales(w, bo + 4, sc, m);
             IntVector isum = IntVector.zero(I512);
-            for (int g = 0; g < 4; g++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + qsOff + 32L * g, LE);
-                ByteVector lo = v.and((byte) 0xF);
-                ByteVector hi = v.lanewise(VectorOperators.LSHR, 4);
-                if (five) {
-                    lo = lo.or(qh.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    hi = hi.or(qh.lanewise(VectorOperators.LSHR, 2 * g + 1).and((byte) 1)
-                            .lanewise(VectorOperators.LSHL, 4));
-                }
-                IntVector pl = dot32(lo, ByteVector.fromArray(B256, q, x0 + 64 * g));
-                IntVector ph = dot32(hi, ByteVector.fromArray(B256, q, x0 + 64 * g + 32));
-                isum = isum.add(pl.mul(sc[2 * g])).add(ph.mul(sc[2 * g + 1]));
-            }
-            int bs = x0 / 16;
-            int msum = 0;
             for (int j = 0; j < 8; j++) {
-                msum += m[j] * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
+                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * (j >> 1), LE);
+                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 16, LE);
+                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF).or(shl(shr(qh, j).and((byte) 1), 4));
+                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
             }
-            float da = d[x0 / 256];
-            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, dw * da), acc);
-            mins += dmin * da * msum;
+            mins += minsTerm(w, bo, d, bsums, x0, m);
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return hsum(acc) - mins;
+    }
+
+    /** get_scale_min_k4 for the 8 sub-blocks of a Q4_K/Q5_K block. */
+    private static void unpackScales(MemorySegment w, long so, int[] sc, int[] m) {
+        for (int j = 0; j < 4; j++) {
+            int lo = u8(w, so + j);
+            int mid = u8(w, so + j + 4);
+            int hi = u8(w, so + j + 8);
+            sc[j] = lo & 63;
+            m[j] = mid & 63;
+            sc[j + 4] = (hi & 0xF) | ((lo >>> 6) << 4);
+            m[j + 4] = (hi >>> 4) | ((mid >>> 6) << 4);
+        }
+    }
+
+    private static float minsTerm(MemorySegment w, long bo, float[] d, int[] bsums, int x0, int[] m) {
+        int bs = x0 / 16;
+        int msum = 0;
+        for (int j = 0; j < 8; j++) {
+            msum += m[j] * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
+        }
+        return Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * d[x0 / 256] * msum;
     }
 
     @Override
@@ -220,30 +388,23 @@ public final class VectorKernels extends Kernels {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
             IntVector isum = IntVector.zero(I512);
-            for (int h = 0; h < 2; h++) {
-                ByteVector a = ByteVector.fromMemorySegment(B256, w, bo + 64L * h, LE);
-                ByteVector c = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32, LE);
-                ByteVector e = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
-                ByteVector[] qs = {
-                    a.and((byte) 0xF).or(e.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32),
-                    c.and((byte) 0xF).or(e.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32),
-                    a.lanewise(VectorOperators.LSHR, 4).or(e.lanewise(VectorOperators.LSHR, 4).and((byte) 3)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32),
-                    c.lanewise(VectorOperators.LSHR, 4).or(e.lanewise(VectorOperators.LSHR, 6)
-                            .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32)
-                };
-                for (int k = 0; k < 4; k++) {
-                    IntVector[] p = dot16x2(qs[k], ByteVector.fromArray(B256, q, x0 + 128 * h + 32 * k));
-                    int t = 8 * h + 2 * k;
-                    isum = isum.add(p[0].mul(w.get(ValueLayout.JAVA_BYTE, bo + 192 + t)))
-                            .add(p[1].mul(w.get(ValueLayout.JAVA_BYTE, bo + 192 + t + 1)));
-                }
+            for (int j = 0; j < 8; j++) {
+                // 32 values 128h + 32k: low nibble (k < 2) or high nibble (k >= 2) of ql[64h + 32(k&1)],
+                // high bits (2k..2k+1) of qh[32h]; scales 8h + 2k and 8h + 2k + 1 cover 16 values each
+                int h = j >> 2;
+                int k = j & 3;
+                ByteVector ql = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * (k & 1), LE);
+                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
+                ByteVector qv = shr(ql, 4 * (k >> 1)).and((byte) 0xF)
+                        .or(shl(shr(qh, 2 * k).and((byte) 3), 4)).sub((byte) 32);
+                long so = bo + 192 + 8L * h + 2L * k;
+                isum = isum.add(dot16x2(qv, ByteVector.fromArray(B256, q, x0 + 32 * j),
+                        w.get(ValueLayout.JAVA_BYTE, so), w.get(ValueLayout.JAVA_BYTE, so + 1)));
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return hsum(acc);
     }
 
     @Override
@@ -253,7 +414,7 @@ public final class VectorKernels extends Kernels {
         for (; i <= n - 16; i += 16) {
             acc = FloatVector.fromArray(F512, a, aOff + i).fma(FloatVector.fromArray(F512, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }

@@ -65,7 +65,7 @@ class KernelsTest {
             "Q5_K,256", "Q5_K,1280", "Q6_K,256", "Q6_K,768"})
     void vectorDotMatchesScalarTwin(GgmlType type, int cols) {
         int rows = 5;
-        int tokens = 3;
+        int tokens = 6; // one group of four (the batched prefill kernels) and two single rows
         MemorySegment w = randomRows(type, rows, cols, 42 + cols);
         float[] x = randomFloats(tokens * cols, 7 + cols);
         QuantizedActivations a = new QuantizedActivations();
@@ -100,6 +100,13 @@ class KernelsTest {
         VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, outV, rows, bias);
         for (int i = 0; i < outS.length; i++) {
             assertThat(outV[i]).isCloseTo(outS[i], org.assertj.core.data.Offset.offset(1e-3f * (1 + Math.abs(outS[i]))));
+        }
+        // the batched (mat-mat) path gives exactly what one token at a time (mat-vec) gives
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < tokens; t++) {
+                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols) + bias[r];
+                assertThat(outV[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(single);
+            }
         }
     }
 
@@ -166,6 +173,19 @@ class KernelsTest {
         for (int i = 0; i < n; i++) {
             assertThat(y2[i]).isCloseTo(y1[i], org.assertj.core.data.Offset.offset(1e-5f));
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"64", "128", "256", "96"})
+    void ggmlOrderDotIsBitExactBetweenTwins(int n) {
+        float[] a = randomFloats(n + 3, 5);
+        float[] b = randomFloats(n + 5, 6);
+        float s = SCALAR.dotGgmlF16Order(a, 3, b, 5, n);
+        float v = VECTOR.dotGgmlF16Order(a, 3, b, 5, n);
+        if (n % 64 == 0) {
+            assertThat(Float.floatToRawIntBits(v)).isEqualTo(Float.floatToRawIntBits(s));
+        }
+        assertThat(v).isCloseTo(SCALAR.dot(a, 3, b, 5, n), org.assertj.core.data.Offset.offset(1e-4f * n));
     }
 
     @ParameterizedTest
