@@ -3,6 +3,7 @@ package dev.jinn.quant;
 import com.google.common.collect.ImmutableList;
 import dev.jinn.JinnException;
 import dev.jinn.spi.QuantCodec;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +76,7 @@ public final class QuantCodecs {
 
     /** Instantiates every provider of {@code providers}, skipping (and logging) the broken ones. Visible for tests. */
     static Map<GgmlType, QuantCodec> discover(Iterator<QuantCodec> providers) {
-        Map<GgmlType, QuantCodec> found = new java.util.TreeMap<>();
+        Map<GgmlType, QuantCodec> found = new TreeMap<>();
         while (true) {
             QuantCodec codec;
             try {
@@ -96,7 +98,7 @@ public final class QuantCodecs {
             LOG.warn("No QuantCodec provider found: put jinn-quant on the class path or module path, "
                     + "with its META-INF/services/dev.jinn.spi.QuantCodec");
         }
-        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(found));
+        return Collections.unmodifiableMap(new LinkedHashMap<>(found));
     }
 
     private static void register(Map<GgmlType, QuantCodec> found, QuantCodec codec) {

@@ -3,6 +3,12 @@ package dev.jinn.quant;
 import dev.jinn.JinnException;
 import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Converts tensors between ggml encodings row by row with the codecs' reference decoders and encoders: F32, F16 or
@@ -43,6 +49,20 @@ public final class Quantizer {
      */
     public static void convert(GgmlType from, MemorySegment src, GgmlType to, MemorySegment dst, long rowLength,
             long rows) {
+        convert(from, src, to, dst, rowLength, rows, 1);
+    }
+
+    /**
+     * As {@link #convert(GgmlType, MemorySegment, GgmlType, MemorySegment, long, long)}, splitting the rows into
+     * {@code threads} contiguous ranges converted on that many threads (quantizing is compute-bound: Q4_K's scale
+     * search costs far more than reading the source). The output is the same for any thread count. With more than
+     * one thread, {@code src} and {@code dst} must be accessible from any thread (a shared, global or automatic
+     * arena, or a heap segment); the call returns when every row is written.
+     *
+     * @throws IllegalArgumentException if {@code threads} is below 1, or as the single-threaded form
+     */
+    public static void convert(GgmlType from, MemorySegment src, GgmlType to, MemorySegment dst, long rowLength,
+            long rows, int threads) {
         QuantCodec decoder = QuantCodecs.require(from);
         QuantCodec encoder = QuantCodecs.require(to);
         long srcBytes = byteSize(from, rowLength, rows);
@@ -50,13 +70,52 @@ public final class Quantizer {
         if (rowLength > MAX_ARRAY_ELEMENTS) {
             throw new IllegalArgumentException("rows of " + rowLength + " values are longer than a Java array");
         }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
         requireBytes("source", src, srcBytes, from, rowLength, rows);
         requireBytes("destination", dst, dstBytes, to, rowLength, rows);
-        int n = (int) rowLength;
+        int workers = (int) Math.min(threads, Math.max(1, rows));
+        if (workers == 1) {
+            convertRows(decoder, src, encoder, dst, (int) rowLength, 0, rows);
+            return;
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "jinn-quantizer");
+            t.setDaemon(true);
+            return t;
+        })) {
+            List<Future<?>> parts = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                long first = rows * w / workers;
+                long end = rows * (w + 1) / workers;
+                parts.add(pool.submit(() -> convertRows(decoder, src, encoder, dst, (int) rowLength, first, end)));
+            }
+            for (Future<?> part : parts) {
+                try {
+                    part.get();
+                } catch (ExecutionException e) {
+                    parts.forEach(p -> p.cancel(true));
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new JinnException("quantizing " + rows + " rows of " + rowLength + " " + from + " values to "
+                            + to + " failed", e.getCause());
+                } catch (InterruptedException e) {
+                    parts.forEach(p -> p.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new JinnException("interrupted while quantizing to " + to, e);
+                }
+            }
+        }
+    }
+
+    private static void convertRows(QuantCodec decoder, MemorySegment src, QuantCodec encoder, MemorySegment dst,
+            int n, long first, long end) {
         float[] row = new float[n];
-        long srcRow = from.rowBytes(rowLength);
-        long dstRow = to.rowBytes(rowLength);
-        for (long r = 0; r < rows; r++) {
+        long srcRow = decoder.byteSize(n);
+        long dstRow = encoder.byteSize(n);
+        for (long r = first; r < end; r++) {
             decoder.decode(src, r * srcRow, row, 0, n);
             encoder.encode(row, 0, dst, r * dstRow, n);
         }

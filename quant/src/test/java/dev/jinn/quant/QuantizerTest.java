@@ -30,8 +30,31 @@ class QuantizerTest {
                 Quantizer.convert(GgmlType.F16, f.data(t), to, MemorySegment.ofArray(actual), t.rowLength(),
                         t.rows());
                 assertThat(actual).as("%s", to).isEqualTo(expected);
+                // Three threads over a shared copy write the same bytes.
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                    MemorySegment src = arena.allocate(f.data(t).byteSize());
+                    src.copyFrom(f.data(t));
+                    MemorySegment out = arena.allocate(actual.length);
+                    Quantizer.convert(GgmlType.F16, src, to, out, t.rowLength(), t.rows(), 3);
+                    assertThat(out.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).as("%s threaded", to)
+                            .isEqualTo(expected);
+                }
             }
         }
+    }
+
+    @Test
+    void aFailureOnAWorkerThreadReachesTheCaller() {
+        try (java.lang.foreign.Arena confined = java.lang.foreign.Arena.ofConfined()) {
+            // A confined segment cannot be read from the worker threads: the WrongThreadException comes back.
+            MemorySegment src = confined.allocate(4 * 256 * 8);
+            assertThatThrownBy(() -> Quantizer.convert(GgmlType.F32, src, GgmlType.Q8_0,
+                    MemorySegment.ofArray(new byte[34 * 8 * 8]), 256, 8, 2))
+                    .isInstanceOf(WrongThreadException.class);
+        }
+        assertThatThrownBy(() -> Quantizer.convert(GgmlType.F32, MemorySegment.ofArray(new byte[1024]),
+                GgmlType.Q8_0, MemorySegment.ofArray(new byte[34 * 8]), 256, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeSet;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads GGUF files as {@link EngineModel}s (through the engine's {@link ModelLoader}), with the tokenizer and chat
@@ -84,7 +85,18 @@ public final class GgufModelFactory implements ModelFactory {
                             + "(tokenizer.chat_template): use raw prompts (Prompt.raw, `jinn generate --raw`)");
                 };
             } else {
-                format = ChatTemplate.fromJinja(template)::render;
+                PromptFormat known;
+                try {
+                    known = ChatTemplate.fromJinja(template)::render;
+                } catch (JinnException e) {
+                    // raw prompts still work; chat turns report why they cannot be rendered
+                    LoggerFactory.getLogger(GgufModelFactory.class).warn("{}: {}", path, e.getMessage());
+                    known = (messages, gen) -> {
+                        throw new JinnException(path.getFileName() + ": " + e.getMessage()
+                                + "; use raw prompts (Prompt.raw, `jinn generate --raw`)", e);
+                    };
+                }
+                format = known;
             }
             ModelConfig cfg = loaded.config();
             int trained = md.getInt(cfg.architecture() + ".context_length", cfg.contextLength());

@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 /** Little-endian accessors and range checks shared by the codecs. Not part of the API. */
 final class Blocks {
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final VarHandle ARRAY_LE_SHORT =
@@ -45,20 +44,6 @@ final class Blocks {
     /** The little-endian short at {@code a[i]}, {@code a[i + 1]}. */
     static short le16(byte[] a, int i) {
         return (short) ARRAY_LE_SHORT.get(a, i);
-    }
-
-    /** The unsigned byte at {@code offset}. */
-    static int u8(MemorySegment s, long offset) {
-        return s.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
-    }
-
-    /** The signed byte at {@code offset}. */
-    static int i8(MemorySegment s, long offset) {
-        return s.get(ValueLayout.JAVA_BYTE, offset);
-    }
-
-    static short le16(MemorySegment s, long offset) {
-        return s.get(LE_SHORT, offset);
     }
 
     static void put8(MemorySegment s, long offset, int value) {

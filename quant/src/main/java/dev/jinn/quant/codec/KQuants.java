@@ -1,5 +1,7 @@
 package dev.jinn.quant.codec;
 
+import java.util.Arrays;
+
 /**
  * The scale searches of ggml's K-quant reference quantizers ({@code make_qkx2_quants}, {@code make_qx_quants}) and
  * the 6-bit scale/min packing shared by Q4_K and Q5_K. Written in float32 in ggml's order of operations so that
@@ -197,7 +199,7 @@ final class KQuants {
 
     /** Packs eight 6-bit scales and mins into 12 bytes as the decoder above unpacks them. */
     static void packScalesMins(int[] ls, int[] lm, byte[] s) {
-        java.util.Arrays.fill(s, (byte) 0);
+        Arrays.fill(s, (byte) 0);
         for (int j = 0; j < 8; j++) {
             if (j < 4) {
                 s[j] = (byte) ls[j];

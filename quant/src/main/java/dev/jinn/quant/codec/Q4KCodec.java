@@ -3,6 +3,7 @@ package dev.jinn.quant.codec;
 import dev.jinn.quant.Float16;
 import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * ggml type Q4_K (id 12): super-blocks of 256 values in 144 bytes, 8 sub-blocks of 32 with 6-bit scales and mins.
@@ -87,18 +88,21 @@ public final class Q4KCodec implements QuantCodec {
         Blocks.checkArray(NAME, "source", src, srcOffset, elements);
         Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
         KQuantEncoder enc = new KQuantEncoder(15, -1.0f, 0.1f, 20);
+        byte[] block = new byte[BLOCK_BYTES];
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BLOCK_BYTES;
             enc.quantize(src, srcOffset + b * BLOCK_ELEMENTS);
-            Blocks.put16(dst, o, enc.d);
-            Blocks.put16(dst, o + 2, enc.dmin);
-            MemorySegment.copy(enc.scales, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, 12);
+            block[0] = (byte) enc.d;
+            block[1] = (byte) (enc.d >>> 8);
+            block[2] = (byte) enc.dmin;
+            block[3] = (byte) (enc.dmin >>> 8);
+            System.arraycopy(enc.scales, 0, block, 4, 12);
             byte[] levels = enc.levels;
             for (int g = 0; g < 4; g++) {
                 for (int l = 0; l < 32; l++) {
-                    Blocks.put8(dst, o + 16 + 32 * g + l, levels[64 * g + l] | (levels[64 * g + 32 + l] << 4));
+                    block[16 + 32 * g + l] = (byte) (levels[64 * g + l] | (levels[64 * g + 32 + l] << 4));
                 }
             }
+            MemorySegment.copy(block, 0, dst, ValueLayout.JAVA_BYTE, offset + (long) b * BLOCK_BYTES, BLOCK_BYTES);
         }
     }
 }

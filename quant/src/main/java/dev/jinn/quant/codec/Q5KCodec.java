@@ -4,6 +4,7 @@ import dev.jinn.quant.Float16;
 import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * ggml type Q5_K (id 13): super-blocks of 256 values in 176 bytes, 8 sub-blocks of 32 with 6-bit scales and mins.
@@ -98,7 +99,7 @@ public final class Q5KCodec implements QuantCodec {
             long o = offset + (long) b * BLOCK_BYTES;
             enc.quantize(src, srcOffset + b * BLOCK_ELEMENTS);
             byte[] levels = enc.levels;
-            java.util.Arrays.fill(qh, (byte) 0);
+            Arrays.fill(qh, (byte) 0);
             for (int g = 0; g < 4; g++) {
                 for (int j = 0; j < 32; j++) {
                     int l1 = levels[64 * g + j];

@@ -4,6 +4,7 @@ import dev.jinn.quant.Float16;
 import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * ggml type Q6_K (id 14): super-blocks of 256 values in 210 bytes, 16 sub-blocks of 16 with int8 scales.
@@ -120,7 +121,7 @@ public final class Q6KCodec implements QuantCodec {
                 maxScale = scale;
             }
         }
-        java.util.Arrays.fill(block, (byte) 0);
+        Arrays.fill(block, (byte) 0);
         if (maxAbsScale < KQuants.GROUP_MAX_EPS) {
             return; // all zero, d = 0
         }

@@ -17,6 +17,14 @@ import java.util.Optional;
  * A GGUF file, memory-mapped read-only. The header is parsed and fully validated by {@link #open}; tensor data is
  * never copied: {@link #data} returns read-only slices of the mapping.
  *
+ * <p>What is checked: magic; version 2 or 3; counts, string and array lengths against the bytes left (before any
+ * allocation sized by them); value and element type ids; BOOL bytes; array nesting (at most 8 levels); keys
+ * (1..65535 bytes) and tensor names (1..64 bytes) of valid UTF-8 and unique; n_dims 1..4; dimension products and
+ * byte sizes without overflow; known ggml type ids; dims[0] a multiple of the block size;
+ * {@code general.alignment} a UINT32 power of two that is a multiple of 8; tensor offsets aligned, inside the file
+ * and not overlapping. String <em>values</em> with malformed UTF-8 are read with U+FFFD replacements rather than
+ * refused.
+ *
  * <p>Ownership and lifetime: this object owns a shared {@link Arena} holding the mapping. Slices returned by
  * {@link #data} own nothing and become unusable (accessing them throws {@link IllegalStateException}) once the
  * file is closed. {@link #close()} is idempotent; every other method throws {@link IllegalStateException} naming

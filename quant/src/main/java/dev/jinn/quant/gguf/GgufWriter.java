@@ -3,6 +3,7 @@ package dev.jinn.quant.gguf;
 import dev.jinn.ModelFileException;
 import dev.jinn.quant.GgmlType;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,8 +23,9 @@ import java.util.Objects;
 /**
  * Writes a GGUF v3 file in one streaming pass with bounded memory: first declare every metadata value
  * ({@code put...}) and every tensor ({@link #addTensor}), then write the tensors' bytes one at a time in declared
- * order ({@link #beginTensor} or {@link #writeTensor}), then {@link #close()}. The header goes out when the first
- * tensor starts (or at close); tensor data passes through a 1 MiB buffer, so a 9 GB file needs no large heap.
+ * order ({@link #beginTensor}, {@link #writeTensor} or {@link #mapTensor}), then {@link #close()}. The header goes
+ * out when the first tensor starts (or at close); tensor data passes through a 1 MiB buffer or a mapped window of
+ * one tensor, so a 9 GB file needs no large heap.
  *
  * <pre>{@code
  * try (GgufWriter w = GgufWriter.create(path)) {
@@ -64,6 +66,7 @@ public final class GgufWriter implements AutoCloseable {
     private long dataOffset = -1; // set when the header is written
     private int current = -1;     // index of the tensor being written
     private long currentWritten;
+    private Arena windowArena; // owns the mapping handed out by mapTensor, until the next tensor or close
     private boolean closed;
 
     private GgufWriter(Path path, FileChannel channel) {
@@ -76,7 +79,7 @@ public final class GgufWriter implements AutoCloseable {
         Objects.requireNonNull(path, "path");
         try {
             return new GgufWriter(path, FileChannel.open(path, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE));
         } catch (IOException e) {
             throw new ModelFileException(path, "cannot create: " + e.getMessage(), e);
         }
@@ -322,6 +325,34 @@ public final class GgufWriter implements AutoCloseable {
         return new TensorChannel(next);
     }
 
+    /**
+     * Maps the bytes of the next tensor, {@code name}, in the file for writing, so a quantizer can encode straight
+     * into it (for example {@code Quantizer.convert(..., window, ...)}). The window starts zero-filled, counts as the
+     * whole tensor written, and stays valid until the next {@code beginTensor}/{@code mapTensor}/{@code writeTensor}
+     * or {@link #close()}, which unmap it; using it later throws {@link IllegalStateException}.
+     */
+    public MemorySegment mapTensor(String name) {
+        beginTensor(name);
+        GgufTensorInfo t = tensors.get(current);
+        flush();
+        try {
+            channel.position(filePos);
+            MemorySegment window;
+            if (t.byteSize() == 0) {
+                window = MemorySegment.ofArray(new byte[0]);
+            } else {
+                windowArena = Arena.ofShared();
+                window = channel.map(FileChannel.MapMode.READ_WRITE, filePos, t.byteSize(), windowArena);
+            }
+            filePos += t.byteSize();
+            currentWritten = t.byteSize();
+            channel.position(filePos);
+            return window;
+        } catch (IOException e) {
+            throw ioError(e);
+        }
+    }
+
     /** Writes the whole data of the next tensor, {@code name}, from {@code data} (its size must match exactly). */
     public void writeTensor(String name, MemorySegment data) {
         WritableByteChannel ch = beginTensor(name);
@@ -374,6 +405,7 @@ public final class GgufWriter implements AutoCloseable {
                 deleteQuietly();
                 throw new IllegalStateException(path + ": incomplete GGUF file deleted: " + missing);
             }
+            closeWindow();
             if (!tensors.isEmpty()) {
                 pad(align(filePos) - filePos);
             }
@@ -569,6 +601,7 @@ public final class GgufWriter implements AutoCloseable {
     }
 
     private void finishCurrent() {
+        closeWindow();
         if (current >= 0) {
             GgufTensorInfo t = tensors.get(current);
             if (currentWritten != t.byteSize()) {
@@ -737,7 +770,16 @@ public final class GgufWriter implements AutoCloseable {
         return new ModelFileException(path, "cannot write: " + e.getMessage(), e);
     }
 
+    private void closeWindow() {
+        if (windowArena != null) {
+            Arena a = windowArena;
+            windowArena = null;
+            a.close();
+        }
+    }
+
     private void closeQuietly() {
+        closeWindow();
         try {
             channel.close();
         } catch (IOException ignored) {

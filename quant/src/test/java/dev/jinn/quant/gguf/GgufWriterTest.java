@@ -133,6 +133,41 @@ class GgufWriterTest {
     }
 
     @Test
+    void mappedWindowsWriteTensorsInPlace() throws IOException {
+        Path f = dir.resolve("mapped.gguf");
+        MemorySegment first;
+        try (GgufWriter w = GgufWriter.create(f)) {
+            w.putString("general.architecture", "test");
+            w.addTensor("a", GgmlType.F32, 100);
+            w.addTensor("empty", GgmlType.F32, 0);
+            w.addTensor("b", GgmlType.Q8_0, 64, 3);
+            w.addTensor("c", GgmlType.F32, 3);
+            first = w.mapTensor("a");
+            for (int i = 0; i < 100; i++) {
+                first.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, i * 1.5f);
+            }
+            assertThat(w.mapTensor("empty").byteSize()).isZero();
+            MemorySegment b = w.mapTensor("b");
+            assertThat(b.byteSize()).isEqualTo(2 * 34 * 3);
+            b.fill((byte) 7);
+            w.writeTensor("c", MemorySegment.ofArray(new float[] {1, 2, 3}));
+        }
+        MemorySegment stale = first;
+        assertThatThrownBy(() -> stale.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+        try (GgufFile g = GgufFile.open(f)) {
+            MemorySegment a = g.data(g.requireTensor("a"));
+            for (int i = 0; i < 100; i++) {
+                assertThat(a.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)).isEqualTo(i * 1.5f);
+            }
+            byte[] b = g.data(g.requireTensor("b")).toArray(ValueLayout.JAVA_BYTE);
+            assertThat(b).hasSize(204).containsOnly((byte) 7);
+            assertThat(g.data(g.requireTensor("c")).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED))
+                    .containsExactly(1, 2, 3);
+            assertThat(g.fileSize() % 32).isZero();
+        }
+    }
+
+    @Test
     void copiesAGoldenFileByteForByteInItsMetadataAndTensors() {
         Path src = GgufFileTest.GOLDEN.resolve("golden-q4_k_m.gguf");
         Path f = dir.resolve("copy.gguf");

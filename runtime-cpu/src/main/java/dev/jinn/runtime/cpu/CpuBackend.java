@@ -204,8 +204,8 @@ public final class CpuBackend implements Backend {
         pool.parallelFor(kvHeads, kvh -> {
             AttentionScratch s = attentionScratch.get();
             s.ensure(len * headDim, len, headDim);
-            c.loadRange(true, layer, kvh, len, s.keys);
-            c.loadRange(false, layer, kvh, len, s.values);
+            c.loadRange(kernels, true, layer, kvh, len, s.keys);
+            c.loadRange(kernels, false, layer, kvh, len, s.values);
             for (int i = 0; i < n; i++) {
                 int visible = startPos + i + 1;
                 for (int g = 0; g < group; g++) {
@@ -268,27 +268,16 @@ public final class CpuBackend implements Backend {
                 float old = m;
                 m = sc;
                 ms = (float) Math.exp(old - m);
-                for (int d = 0; d < headDim; d++) {
-                    acc[d] = Fp16.round(acc[d] * ms);
-                }
+                kernels.scaleF16(acc, ms, headDim);
             } else {
                 vs = (float) Math.exp(sc - m);
             }
             sum = sum * ms + vs;
-            int vo = p * headDim;
-            for (int d = 0; d < headDim; d++) {
-                acc[d] = Fp16.round(Math.fma(s.values[vo + d], vs, acc[d]));
-            }
+            kernels.madF16(acc, s.values, p * headDim, vs, headDim);
         }
         float inv = sum == 0 ? 0 : 1.0f / sum;
         for (int d = 0; d < headDim; d++) {
             out[oOff + d] = acc[d] * inv;
-        }
-    }
-
-    private static final class Fp16 {
-        static float round(float x) {
-            return Float.float16ToFloat(Float.floatToFloat16(x));
         }
     }
 

@@ -79,17 +79,13 @@ final class CpuKvCache implements KvCache {
     }
 
     /** Loads positions {@code [0, count)} of one head's keys (or values) into {@code dst}, {@code [pos][headDim]}. */
-    void loadRange(boolean keys, int layer, int kvHead, int count, float[] dst) {
+    void loadRange(dev.jinn.runtime.cpu.internal.Kernels kernels, boolean keys, int layer, int kvHead, int count,
+                   float[] dst) {
         MemorySegment seg = keys ? k : v;
         long base = rowOffset(layer, kvHead, 0);
         switch (type) {
             case F32 -> MemorySegment.copy(seg, FLOAT, base, dst, 0, count * headDim);
-            case F16 -> {
-                int n = count * headDim;
-                for (int i = 0; i < n; i++) {
-                    dst[i] = Float.float16ToFloat(seg.get(SHORT, base + 2L * i));
-                }
-            }
+            case F16 -> kernels.f16ToFloat(seg, base, dst, 0, count * headDim);
             case Q8_0 -> {
                 for (int p = 0; p < count; p++) {
                     load(seg, base + p * rowBytes, dst, p * headDim);

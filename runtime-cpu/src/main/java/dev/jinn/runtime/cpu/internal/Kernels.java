@@ -115,29 +115,13 @@ public abstract class Kernels {
      */
     public void matRows(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a,
                         int n, int cols, float[] out, int outStride, float[] bias) {
-        float[] four = new float[4];
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
-            int t = 0;
-            for (; t + 4 <= n && dot4(type, w, off, a, t, cols, four); t += 4) {
-                for (int i = 0; i < 4; i++) {
-                    out[(t + i) * outStride + r] = four[i] + b;
-                }
-            }
-            for (; t < n; t++) {
+            for (int t = 0; t < n; t++) {
                 out[t * outStride + r] = dot(type, w, off, a, t, cols) + b;
             }
         }
-    }
-
-    /**
-     * Prefill helper: the dot products of one weight row with activation rows {@code t0..t0+3}, decoding the weights
-     * once for the four. Each result must equal {@link #dot} bit for bit. Returns false where not implemented.
-     */
-    protected boolean dot4(GgmlType type, MemorySegment w, long off, QuantizedActivations a, int t0, int cols,
-                           float[] out) {
-        return false;
     }
 
     /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */
@@ -202,6 +186,27 @@ public abstract class Kernels {
             a[l] = v[l] + v[l + 8];
         }
         return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+
+    /** {@code acc[i] = f16(fma(v[vOff+i], s, acc[i]))}: ggml_vec_mad_f16 on an f16 accumulator held as floats. */
+    public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = Fp.roundF16(Math.fma(v[vOff + i], s, acc[i]));
+        }
+    }
+
+    /** {@code acc[i] = f16(acc[i] * s)}: ggml_vec_scale_f16. */
+    public void scaleF16(float[] acc, float s, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = Fp.roundF16(acc[i] * s);
+        }
+    }
+
+    /** Decodes {@code n} little-endian f16 values at byte {@code off} of {@code src}. */
+    public void f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src.get(LE_SHORT, off + 2L * i));
+        }
     }
 
     /** {@code y[yOff+i] += s * x[xOff+i]} for i < n. */

@@ -86,130 +86,6 @@ public final class VectorKernels extends Kernels {
     }
 
     @Override
-    protected boolean dot4(dev.jinn.quant.GgmlType type, MemorySegment w, long off, QuantizedActivations a, int t0,
-                           int cols, float[] out) {
-        switch (type) {
-            case Q8_0 -> dotQ8_0x4(w, off, a.q, a.d, t0 * cols, cols, out);
-            case Q4_K -> dotQ4Kx4(w, off, a.q, a.d, a.bsums, t0 * cols, cols, out);
-            case Q6_K -> dotQ6Kx4(w, off, a.q, a.d, t0 * cols, cols, out);
-            default -> {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static ShortVector widen(ByteVector v) {
-        return (ShortVector) v.convertShape(VectorOperators.B2S, S512, 0);
-    }
-
-    private static IntVector pairSum(ShortVector p) {
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0))
-                .add((IntVector) p.convertShape(VectorOperators.S2I, I512, 1));
-    }
-
-    private static IntVector scaledHalves(ShortVector p, int s0, int s1) {
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0)).mul(s0)
-                .add(((IntVector) p.convertShape(VectorOperators.S2I, I512, 1)).mul(s1));
-    }
-
-    private static FloatVector fmaScaled(IntVector isum, float scale, FloatVector acc) {
-        return ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
-    }
-
-    /** Four activation rows {@code stride} values apart; same arithmetic per row as {@link #dotQ8_0}. */
-    private void dotQ8_0x4(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
-        int blocks = n / 32;
-        for (int b = 0; b < blocks; b++) {
-            long bo = off + 34L * b;
-            ShortVector wv = widen(ByteVector.fromMemorySegment(B256, w, bo + 2, LE));
-            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            int x = xOff + 32 * b;
-            int db = xOff / 32 + b;
-            int nb = n / 32;
-            a0 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x)))), dw * d[db], a0);
-            a1 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x + n)))), dw * d[db + nb], a1);
-            a2 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x + 2 * n)))), dw * d[db + 2 * nb], a2);
-            a3 = fmaScaled(pairSum(wv.mul(widen(ByteVector.fromArray(B256, q, x + 3 * n)))), dw * d[db + 3 * nb], a3);
-        }
-        out[0] = hsum(a0);
-        out[1] = hsum(a1);
-        out[2] = hsum(a2);
-        out[3] = hsum(a3);
-    }
-
-    private void dotQ4Kx4(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n,
-                          float[] out) {
-        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-        int[] sc = new int[8];
-        int[] m = new int[8];
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 144L * b;
-            int x0 = xOff + 256 * b;
-            unpackScales(w, bo + 4, sc, m);
-            IntVector i0 = IntVector.zero(I512), i1 = i0, i2 = i0, i3 = i0;
-            for (int j = 0; j < 8; j++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
-                ShortVector ws = widen(shr(v, 4 * (j & 1)).and((byte) 0xF));
-                int x = x0 + 32 * j;
-                i0 = i0.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x)))).mul(sc[j]));
-                i1 = i1.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x + n)))).mul(sc[j]));
-                i2 = i2.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x + 2 * n)))).mul(sc[j]));
-                i3 = i3.add(pairSum(ws.mul(widen(ByteVector.fromArray(B256, q, x + 3 * n)))).mul(sc[j]));
-            }
-            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            m0 += minsTerm(w, bo, d, bsums, x0, m);
-            m1 += minsTerm(w, bo, d, bsums, x0 + n, m);
-            m2 += minsTerm(w, bo, d, bsums, x0 + 2 * n, m);
-            m3 += minsTerm(w, bo, d, bsums, x0 + 3 * n, m);
-            a0 = fmaScaled(i0, dw * d[x0 / 256], a0);
-            a1 = fmaScaled(i1, dw * d[(x0 + n) / 256], a1);
-            a2 = fmaScaled(i2, dw * d[(x0 + 2 * n) / 256], a2);
-            a3 = fmaScaled(i3, dw * d[(x0 + 3 * n) / 256], a3);
-        }
-        out[0] = hsum(a0) - m0;
-        out[1] = hsum(a1) - m1;
-        out[2] = hsum(a2) - m2;
-        out[3] = hsum(a3) - m3;
-    }
-
-    private void dotQ6Kx4(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n, float[] out) {
-        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 210L * b;
-            int x0 = xOff + 256 * b;
-            IntVector i0 = IntVector.zero(I512), i1 = i0, i2 = i0, i3 = i0;
-            for (int j = 0; j < 8; j++) {
-                int h = j >> 2;
-                int k = j & 3;
-                ByteVector ql = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * (k & 1), LE);
-                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
-                ShortVector ws = widen(shr(ql, 4 * (k >> 1)).and((byte) 0xF)
-                        .or(shl(shr(qh, 2 * k).and((byte) 3), 4)).sub((byte) 32));
-                long so = bo + 192 + 8L * h + 2L * k;
-                int s0 = w.get(ValueLayout.JAVA_BYTE, so);
-                int s1 = w.get(ValueLayout.JAVA_BYTE, so + 1);
-                int x = x0 + 32 * j;
-                i0 = i0.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x))), s0, s1));
-                i1 = i1.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x + n))), s0, s1));
-                i2 = i2.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x + 2 * n))), s0, s1));
-                i3 = i3.add(scaledHalves(ws.mul(widen(ByteVector.fromArray(B256, q, x + 3 * n))), s0, s1));
-            }
-            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
-            a0 = fmaScaled(i0, dw * d[x0 / 256], a0);
-            a1 = fmaScaled(i1, dw * d[(x0 + n) / 256], a1);
-            a2 = fmaScaled(i2, dw * d[(x0 + 2 * n) / 256], a2);
-            a3 = fmaScaled(i3, dw * d[(x0 + 3 * n) / 256], a3);
-        }
-        out[0] = hsum(a0);
-        out[1] = hsum(a1);
-        out[2] = hsum(a2);
-        out[3] = hsum(a3);
-    }
-
-    @Override
     public float dotF32(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F512);
         int i = 0;
@@ -405,6 +281,54 @@ public final class VectorKernels extends Kernels {
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
         return hsum(acc);
+    }
+
+    /**
+     * Rounds each lane to the nearest f16 value (ties to even) and back, for |x| ≤ 65504: the float bits are rounded
+     * at mantissa bit 13 for normal f16 numbers; below 2^-14 (f16 subnormals) adding and removing 0.75 rounds to a
+     * multiple of 2^-24.
+     */
+    static FloatVector roundF16(FloatVector x) {
+        IntVector bits = x.reinterpretAsInts();
+        IntVector r = bits.add(0xFFF).add(bits.lanewise(VectorOperators.LSHR, 13).and(1)).and(~0x1FFF);
+        FloatVector sub = x.add(0.75f).sub(0.75f).abs().reinterpretAsInts()
+                .or(bits.and(0x80000000)).reinterpretAsFloats(); // keep the sign of values that round to zero
+        return r.reinterpretAsFloats().blend(sub, x.abs().compare(VectorOperators.LT, 0x1p-14f));
+    }
+
+    @Override
+    public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
+        int i = 0;
+        FloatVector sv = FloatVector.broadcast(F512, s);
+        for (; i <= n - 16; i += 16) {
+            roundF16(FloatVector.fromArray(F512, v, vOff + i).fma(sv, FloatVector.fromArray(F512, acc, i)))
+                    .intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Fp.roundF16(Math.fma(v[vOff + i], s, acc[i]));
+        }
+    }
+
+    @Override
+    public void scaleF16(float[] acc, float s, int n) {
+        int i = 0;
+        for (; i <= n - 16; i += 16) {
+            roundF16(FloatVector.fromArray(F512, acc, i).mul(s)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Fp.roundF16(acc[i] * s);
+        }
+    }
+
+    @Override
+    public void f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - 16; i += 16) {
+            f16ToFloat(ShortVector.fromMemorySegment(S256, src, off + 2L * i, LE)).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src.get(LE_SHORT, off + 2L * i));
+        }
     }
 
     @Override

@@ -189,6 +189,38 @@ class KernelsTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"16", "128", "37"})
+    void f16AccumulatorOpsAreBitExactBetweenTwins(int n) {
+        SplittableRandom r = new SplittableRandom(n);
+        for (int round = 0; round < 200; round++) {
+            float[] acc = new float[n];
+            float[] v = new float[n + 2];
+            double scale = Math.pow(10, r.nextInt(-9, 3)); // include f16 subnormal magnitudes
+            for (int i = 0; i < n; i++) {
+                acc[i] = Fp.roundF16((float) (r.nextGaussian() * scale));
+                v[i + 2] = Fp.roundF16((float) (r.nextGaussian() * scale));
+            }
+            float s = (float) r.nextDouble();
+            float[] a1 = acc.clone();
+            float[] a2 = acc.clone();
+            SCALAR.madF16(a1, v, 2, s, n);
+            VECTOR.madF16(a2, v, 2, s, n);
+            SCALAR.scaleF16(a1, s, n);
+            VECTOR.scaleF16(a2, s, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(Float.floatToRawIntBits(a2[i])).as("lane %d of %s", i, a1[i])
+                        .isEqualTo(Float.floatToRawIntBits(a1[i]));
+            }
+        }
+        MemorySegment f16 = randomRows(GgmlType.F16, 1, n, 3);
+        float[] d1 = new float[n];
+        float[] d2 = new float[n];
+        SCALAR.f16ToFloat(f16, 0, d1, 0, n);
+        VECTOR.f16ToFloat(f16, 0, d2, 0, n);
+        assertThat(d2).containsExactly(d1);
+    }
+
+    @ParameterizedTest
     @CsvSource({"0", "1", "2"})
     void f16VectorConversionIsExactForEveryBitPattern(int part) {
         short[] all = new short[16];
