@@ -310,6 +310,36 @@ class OpenAiServerTest {
     }
 
     @Test
+    void failuresAndOverflowsAreTypedErrors() throws Exception {
+        ScriptedModel model = new ScriptedModel("small", 64);
+        OpenAiServer server = serve(model, ServerOptions.builder());
+        OpenAIClient client = client(server, "k");
+        model.failNext(new dev.jinn.GenerationException("the backend ran out of memory"));
+        assertThatThrownBy(() -> client.chat().completions().create(chat("hi").build()))
+                .isInstanceOfSatisfying(OpenAIServiceException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(500);
+                    assertThat(e.code()).hasValue("generation_failed");
+                    assertThat(e.getMessage()).contains("ran out of memory");
+                });
+        // Mid-stream, the failure arrives as an error event, which the SDK raises while iterating.
+        model.enqueue(ScriptedReply.builder().answer("partial").failWith(
+                new dev.jinn.GenerationException("device lost")).build());
+        List<String> got = new ArrayList<>();
+        assertThatThrownBy(() -> {
+            try (var s = client.chat().completions().createStreaming(chat("hi").build())) {
+                s.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(got::add)));
+            }
+        }).hasMessageContaining("device lost");
+        assertThat(String.join("", got)).isEqualTo("partial");
+
+        Response r = post(server, "/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \""
+                + "word ".repeat(200) + "\"}]}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(error(r)).containsEntry("code", "context_length_exceeded").containsEntry("param", "messages");
+        assertThat(server.activeGenerations()).isZero();
+    }
+
+    @Test
     void bindsToLoopbackByDefault() {
         assertThat(ServerOptions.DEFAULTS.host()).isEqualTo("127.0.0.1");
         OpenAiServer server = serve(new ScriptedModel(), ServerOptions.builder());
