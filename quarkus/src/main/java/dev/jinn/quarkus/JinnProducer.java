@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
  * are {@link DefaultBean}s: an application producer of its own wins.
  */
 @Singleton
-public class JinnProducer {
+public final class JinnProducer {
     private static final Logger LOG = Logger.getLogger(JinnProducer.class);
     static final String SCRIPTED_MODEL = "dev.jinn.testing.ScriptedModel";
 

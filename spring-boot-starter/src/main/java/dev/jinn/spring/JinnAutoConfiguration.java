@@ -23,7 +23,7 @@ import org.springframework.context.annotation.Configuration;
  */
 @AutoConfiguration
 @EnableConfigurationProperties(JinnProperties.class)
-public class JinnAutoConfiguration {
+public final class JinnAutoConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(JinnAutoConfiguration.class);
     static final String SCRIPTED_MODEL = "dev.jinn.testing.ScriptedModel";
 

@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** The {@code jinn.*} properties of the Jinn Spring Boot starter. */
 @ConfigurationProperties(prefix = "jinn")
-public class JinnProperties {
+public final class JinnProperties {
     /** Use the scripted model of jinn-testing (no weights; answers "OK") instead of loading a file. For tests. */
     private boolean scripted;
 
@@ -39,7 +39,7 @@ public class JinnProperties {
     public Generation getGeneration() { return generation; }
 
     /** {@code jinn.model.*}: the model file. */
-    public static class ModelFile {
+    public static final class ModelFile {
         /** The model to load: a .gguf file. Required unless jinn.scripted=true. */
         private Path path;
 
@@ -48,7 +48,7 @@ public class JinnProperties {
     }
 
     /** {@code jinn.generation.*}: defaults of the GenerationOptions bean (unset = the model's recommendation). */
-    public static class Generation {
+    public static final class Generation {
         /** Most tokens to generate per answer, reasoning included. */
         private int maxTokens = 1024;
         /** Seed of the random draw (unset = a fresh seed each time). */
