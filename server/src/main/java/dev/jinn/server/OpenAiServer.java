@@ -301,6 +301,10 @@ public final class OpenAiServer implements AutoCloseable {
                 throw ApiException.badRequest(null, e.getMessage());
             } catch (ClosedException e) {
                 throw new ApiException(503, "server_error", null, "model_closed", e.getMessage());
+            } catch (JinnException e) {
+                // Refused before anything ran (e.g. chat turns for a model whose chat template is unknown): the
+                // request cannot be served as given.
+                throw ApiException.badRequest(chat ? "messages" : "prompt", e.getMessage());
             }
             running.add(gen);
             try (gen) {
