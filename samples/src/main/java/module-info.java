@@ -4,6 +4,7 @@ module dev.jinn.cli {
     requires dev.jinn.quant;
     requires dev.jinn.tokenizer;
     requires dev.jinn.testing;
+    requires dev.jinn.server;
     requires info.picocli;
     requires com.google.common;
     requires org.slf4j;

@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             SynthCommand.class,
             BackendsCommand.class,
+            ServeCommand.class,
         })
 public final class JinnCli implements Runnable {
     static final int EXIT_OK = 0;
