@@ -23,6 +23,11 @@ final class SentencePieceBpeTokenizer implements Tokenizer {
     private final boolean[] control;
     private final String spaceMarker;
     private final boolean addSpacePrefix;
+    /**
+     * True when no piece has the space marker right after another character: then no merge can cross the start of
+     * a word ("x▁"), and each word is merged on its own (exactly the same ids, memory bounded by the longest word).
+     */
+    final boolean wordsMergeAlone;
     private final AddedTokenMatcher addedTokens;
     private final int unkId;
     private final int bosId;
@@ -42,6 +47,14 @@ final class SentencePieceBpeTokenizer implements Tokenizer {
         this.pieces = pieces;
         this.spaceMarker = spaceMarker;
         this.addSpacePrefix = addSpacePrefix;
+        boolean crossing = false;
+        char marker = spaceMarker.charAt(0);
+        for (String p : pieces) {
+            for (int i = 1; i < p.length() && !crossing; i++) {
+                crossing = p.charAt(i) == marker && p.charAt(i - 1) != marker;
+            }
+        }
+        this.wordsMergeAlone = spaceMarker.length() == 1 && !crossing;
         this.idOf = new HashMap<>(n * 2);
         this.control = new boolean[n];
         this.bytesOf = new byte[n][];
@@ -103,6 +116,11 @@ final class SentencePieceBpeTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        return encode(text, addBos, parseSpecial, wordsMergeAlone);
+    }
+
+    /** {@link #encode(String, boolean, boolean)}, merging word by word only when {@code splitWords} (tests compare). */
+    int[] encode(String text, boolean addBos, boolean parseSpecial, boolean splitWords) {
         Objects.requireNonNull(text, "text");
         IntList out = new IntList(text.length() / 2 + 4);
         if (addBos && bosId >= 0) {
@@ -113,7 +131,7 @@ final class SentencePieceBpeTokenizer implements Tokenizer {
             addedTokens.split(text, new AddedTokenMatcher.Sink() {
                 @Override
                 public void text(String s, int start, int end) {
-                    encodeFragment(s.substring(start, end), prevSpecial[0], out);
+                    encodeFragment(s.substring(start, end), prevSpecial[0], splitWords, out);
                     prevSpecial[0] = false;
                 }
 
@@ -124,18 +142,38 @@ final class SentencePieceBpeTokenizer implements Tokenizer {
                 }
             });
         } else if (!text.isEmpty()) {
-            encodeFragment(text, true, out);
+            encodeFragment(text, true, splitWords, out);
         }
         return out.toArray();
     }
 
-    private void encodeFragment(String raw, boolean prefix, IntList out) {
+    private void encodeFragment(String raw, boolean prefix, boolean splitWords, IntList out) {
         String t = TextNormalization.replaceUnpairedSurrogates(raw);
         if (prefix && addSpacePrefix) {
             t = " " + t;
         }
         String s = spaceMarker.equals(" ") ? t : t.replace(" ", spaceMarker);
+        if (!splitWords) {
+            encodeSymbols(s, out);
+            return;
+        }
+        char marker = spaceMarker.charAt(0);
+        int from = 0;
+        for (int i = 1; i < s.length(); i++) {
+            if (s.charAt(i) == marker && s.charAt(i - 1) != marker) {
+                encodeSymbols(s.substring(from, i), out);
+                from = i;
+            }
+        }
+        encodeSymbols(from == 0 ? s : s.substring(from), out);
+    }
+
+    /** Merges the code points of s by piece score and appends the ids (byte fallback for unknown symbols). */
+    private void encodeSymbols(String s, IntList out) {
         int len = s.length();
+        if (len == 0) {
+            return;
+        }
         // Symbols are code points: start offsets in s, linked by next/prev, with the id they currently form.
         int[] start = new int[len + 1];
         int count = 0;

@@ -46,6 +46,25 @@ class Llama2cTokenizerTest {
     }
 
     @Test
+    void mergingWordByWordGivesTheSameIdsAsMergingTheWholeText() {
+        SentencePieceBpeTokenizer tok = (SentencePieceBpeTokenizer) Tokenizers.fromLlama2c(TOK);
+        assertThat(tok.wordsMergeAlone).isTrue();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        for (int i = 0; i < 20; i++) {
+            String text = Corpus.generated(r, 3000) + STORY;
+            assertThat(tok.encode(text, true, true, true)).containsExactly(tok.encode(text, true, true, false));
+        }
+    }
+
+    @Test
+    void largeInputIsEncodedCompletely() {
+        Tokenizer tok = Tokenizers.fromLlama2c(TOK);
+        String big = (STORY + " ").repeat((8 << 20) / (STORY.length() + 1));
+        int[] ids = tok.encode(big, false, false);
+        assertThat(tok.decode(ids)).isEqualTo(big);
+    }
+
+    @Test
     void truncatedFileIsRefused(@TempDir Path tmp) throws Exception {
         byte[] all = Files.readAllBytes(TOK);
         Path cut = tmp.resolve("cut.bin");
