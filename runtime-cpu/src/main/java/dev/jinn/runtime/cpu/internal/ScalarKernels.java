@@ -51,18 +51,35 @@ public final class ScalarKernels extends Kernels {
         return s;
     }
 
+    /**
+     * As ggml's AVX2/AVX-512 vec_dot_q8_0_q8_0 (and llamafile's tinyBLAS): eight float lanes, lane j accumulating
+     * (d_w·d_x)·Σ of products 4j..4j+3 of every block with a fused multiply-add, then the lanes summed in
+     * hsum_float_8's order. Matching this order keeps the next layer's int8 activations on llama.cpp's grid.
+     */
     @Override
     public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
-        float s = 0;
+        float[] lanes = new float[8];
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
-            int isum = 0;
-            for (int j = 0; j < 32; j++) {
-                isum += w.get(ValueLayout.JAVA_BYTE, bo + 2 + j) * q[xOff + b * 32 + j];
+            float scale = f16At(w, bo) * d[xOff / 32 + b];
+            for (int j = 0; j < 8; j++) {
+                int isum = 0;
+                for (int t = 0; t < 4; t++) {
+                    isum += w.get(ValueLayout.JAVA_BYTE, bo + 2 + 4 * j + t) * q[xOff + b * 32 + 4 * j + t];
+                }
+                lanes[j] = Math.fma(scale, (float) isum, lanes[j]);
             }
-            s += f16At(w, bo) * d[xOff / 32 + b] * isum;
         }
-        return s;
+        return hsum8(lanes);
+    }
+
+    /** hsum_float_8: (x[i] + x[i+4]) for i < 4, then (r0 + r2) + (r1 + r3). */
+    static float hsum8(float[] x) {
+        float r0 = x[4] + x[0];
+        float r1 = x[5] + x[1];
+        float r2 = x[6] + x[2];
+        float r3 = x[7] + x[3];
+        return (r0 + r2) + (r1 + r3);
     }
 
     @Override

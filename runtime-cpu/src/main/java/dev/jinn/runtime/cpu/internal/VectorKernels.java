@@ -145,19 +145,38 @@ public final class VectorKernels extends Kernels {
         return s;
     }
 
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+
+    /**
+     * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 int16 products are summed in pairs inside 32-bit
+     * lanes and again inside 64-bit lanes, giving the eight sums of four consecutive products that dpbusd/madd give.
+     */
     @Override
     public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F512);
+        FloatVector acc = FloatVector.zero(F256);
         int blocks = n / 32;
         int d0 = xOff / 32;
         for (int b = 0; b < blocks; b++) {
             long bo = off + 34L * b;
-            IntVector s = dot32(ByteVector.fromMemorySegment(B256, w, bo + 2, LE),
-                    ByteVector.fromArray(B256, q, xOff + 32 * b));
+            ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2S, S512, 0))
+                    .mul((ShortVector) ByteVector.fromArray(B256, q, xOff + 32 * b)
+                            .convertShape(VectorOperators.B2S, S512, 0));
+            IntVector pi = p.reinterpretAsInts();
+            IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pi.lanewise(VectorOperators.ASHR, 16));
+            jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
+            jdk.incubator.vector.LongVector quads = pl.lanewise(VectorOperators.LSHL, 32)
+                    .lanewise(VectorOperators.ASHR, 32).add(pl.lanewise(VectorOperators.ASHR, 32));
+            FloatVector f = (FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0);
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+            acc = FloatVector.broadcast(F256, scale).fma(f, acc);
         }
-        return hsum(acc);
+        float r0 = acc.lane(4) + acc.lane(0);
+        float r1 = acc.lane(5) + acc.lane(1);
+        float r2 = acc.lane(6) + acc.lane(2);
+        float r3 = acc.lane(7) + acc.lane(3);
+        return (r0 + r2) + (r1 + r3);
     }
 
     @Override
