@@ -62,8 +62,10 @@ public final class VectorKernels extends Kernels {
     private static IntVector dot32(ByteVector a, ByteVector b) {
         ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
                 .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0))
-                .add((IntVector) p.convertShape(VectorOperators.S2I, I512, 1));
+        // adjacent int16 pairs summed inside their 32-bit lane: shifts are cheaper than two widening conversions
+        IntVector pi = p.reinterpretAsInts();
+        return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(pi.lanewise(VectorOperators.ASHR, 16));
     }
 
     /** Bytes shifted right by {@code k} bits (unsigned), through 32-bit lanes: byte shifts are not native on x86. */
@@ -210,24 +212,35 @@ public final class VectorKernels extends Kernels {
     public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F512);
         float mins = 0;
-        int[] sc = new int[8];
-        int[] m = new int[8];
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int x0 = xOff + 256 * b;
-            unpackScales(w, bo + 4, sc, m);
+            int bs = x0 / 16;
             IntVector isum = IntVector.zero(I512);
+            int msum = 0;
             for (int j = 0; j < 8; j++) {
                 // sub-block j: nibbles (j odd: high) of qs[32*(j/2) ..]
                 ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
                 ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF);
-                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
+                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(scaleK4(w, bo + 4, j)));
+                msum += minK4(w, bo + 4, j) * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
             }
-            mins += minsTerm(w, bo, d, bsums, x0, m);
-            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
+            float da = d[x0 / 256];
+            mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * da;
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
         return hsum(acc) - mins;
+    }
+
+    /** get_scale_min_k4's scale of sub-block j from the 12 packed bytes at {@code so}. */
+    private static int scaleK4(MemorySegment w, long so, int j) {
+        return j < 4 ? u8(w, so + j) & 63 : (u8(w, so + j + 4) & 0xF) | ((u8(w, so + j - 4) >>> 6) << 4);
+    }
+
+    /** get_scale_min_k4's min of sub-block j. */
+    private static int minK4(MemorySegment w, long so, int j) {
+        return j < 4 ? u8(w, so + j + 4) & 63 : (u8(w, so + j + 4) >>> 4) | ((u8(w, so + j) >>> 6) << 4);
     }
 
     @Override
