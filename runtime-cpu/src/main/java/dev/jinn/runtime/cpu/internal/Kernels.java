@@ -115,13 +115,40 @@ public abstract class Kernels {
      */
     public void matRows(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a,
                         int n, int cols, float[] out, int outStride, float[] bias) {
+        RowDot kernel = rowDots[type.id()];
+        if (kernel == null) {
+            throw new IllegalArgumentException("no CPU kernel for " + type);
+        }
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
             for (int t = 0; t < n; t++) {
-                out[t * outStride + r] = dot(type, w, off, a, t, cols) + b;
+                out[t * outStride + r] = kernel.dot(w, off, a, t, cols) + b;
             }
         }
+    }
+
+    /**
+     * One codec's row kernel. matRows calls it through this interface on purpose: once a model uses several codecs
+     * the call site is megamorphic, so the JIT compiles each kernel on its own instead of inlining them all into one
+     * caller, where it runs out of inlining budget and boxes the vectors.
+     */
+    @FunctionalInterface
+    private interface RowDot {
+        float dot(MemorySegment w, long off, QuantizedActivations a, int row, int cols);
+    }
+
+    private final RowDot[] rowDots = new RowDot[GgmlType.BF16.id() + 1];
+
+    {
+        rowDots[GgmlType.F32.id()] = (w, off, a, row, cols) -> dotF32(w, off, a.f, row * cols, cols);
+        rowDots[GgmlType.F16.id()] = (w, off, a, row, cols) -> dotF16(w, off, a.f, row * cols, cols);
+        rowDots[GgmlType.BF16.id()] = (w, off, a, row, cols) -> dotBf16(w, off, a.f, row * cols, cols);
+        rowDots[GgmlType.Q8_0.id()] = (w, off, a, row, cols) -> dotQ8_0(w, off, a.q, a.d, row * cols, cols);
+        rowDots[GgmlType.Q4_0.id()] = (w, off, a, row, cols) -> dotQ4_0(w, off, a.q, a.d, row * cols, cols);
+        rowDots[GgmlType.Q4_K.id()] = (w, off, a, row, cols) -> dotQ4K(w, off, a.q, a.d, a.bsums, row * cols, cols);
+        rowDots[GgmlType.Q5_K.id()] = (w, off, a, row, cols) -> dotQ5K(w, off, a.q, a.d, a.bsums, row * cols, cols);
+        rowDots[GgmlType.Q6_K.id()] = (w, off, a, row, cols) -> dotQ6K(w, off, a.q, a.d, row * cols, cols);
     }
 
     /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */

@@ -51,18 +51,35 @@ public final class ScalarKernels extends Kernels {
         return s;
     }
 
+    /**
+     * As ggml's AVX2/AVX-512 vec_dot_q8_0_q8_0 (and llamafile's tinyBLAS): eight float lanes, lane j accumulating
+     * (d_w·d_x)·Σ of products 4j..4j+3 of every block with a fused multiply-add, then the lanes summed in
+     * hsum_float_8's order. Matching this order keeps the next layer's int8 activations on llama.cpp's grid.
+     */
     @Override
     public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
-        float s = 0;
+        float[] lanes = new float[8];
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
-            int isum = 0;
-            for (int j = 0; j < 32; j++) {
-                isum += w.get(ValueLayout.JAVA_BYTE, bo + 2 + j) * q[xOff + b * 32 + j];
+            float scale = f16At(w, bo) * d[xOff / 32 + b];
+            for (int j = 0; j < 8; j++) {
+                int isum = 0;
+                for (int t = 0; t < 4; t++) {
+                    isum += w.get(ValueLayout.JAVA_BYTE, bo + 2 + 4 * j + t) * q[xOff + b * 32 + 4 * j + t];
+                }
+                lanes[j] = Math.fma(scale, (float) isum, lanes[j]);
             }
-            s += f16At(w, bo) * d[xOff / 32 + b] * isum;
         }
-        return s;
+        return hsum8(lanes);
+    }
+
+    /** hsum_float_8: (x[i] + x[i+4]) for i < 4, then (r0 + r2) + (r1 + r3). */
+    static float hsum8(float[] x) {
+        float r0 = x[4] + x[0];
+        float r1 = x[5] + x[1];
+        float r2 = x[6] + x[2];
+        float r3 = x[7] + x[3];
+        return (r0 + r2) + (r1 + r3);
     }
 
     @Override
@@ -94,34 +111,44 @@ public final class ScalarKernels extends Kernels {
         }
     }
 
+    /**
+     * As ggml's AVX2 vec_dot_q4_K_q8_K: eight int lanes, lane l summing sc·q4·q8 over elements 4l..4l+3 of every
+     * 32-value sub-block, one fused multiply-add of d_x·d_w per super-block and lane; the mins in four lanes
+     * (pairs of sub-blocks) with −d_x·dmin; then hsum_float_8 plus the four min lanes.
+     */
     @Override
     public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
         int[] sc = new int[8];
         int[] m = new int[8];
-        float s = 0;
+        float[] lanes = new float[8];
+        float[] mins = new float[4];
+        int[] isum = new int[8];
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
-            int x0 = xOff + b * 256;
+            int x0 = xOff + 256 * b;
             scalesMins(w, bo + 4, sc, m);
-            int isum = 0;
-            int msum = 0;
-            for (int g = 0; g < 4; g++) {
-                int lo = 0;
-                int hi = 0;
-                for (int l = 0; l < 32; l++) {
-                    int v = u8(w, bo + 16 + 32 * g + l);
-                    lo += (v & 0xF) * q[x0 + 64 * g + l];
-                    hi += (v >>> 4) * q[x0 + 64 * g + 32 + l];
-                }
-                isum += sc[2 * g] * lo + sc[2 * g + 1] * hi;
-            }
+            java.util.Arrays.fill(isum, 0);
             for (int j = 0; j < 8; j++) {
-                msum += m[j] * (bsums[x0 / 16 + 2 * j] + bsums[x0 / 16 + 2 * j + 1]);
+                for (int e = 0; e < 32; e++) {
+                    int v = u8(w, bo + 16 + 32 * (j / 2) + e);
+                    int nib = (j & 1) == 0 ? v & 0xF : v >>> 4;
+                    isum[e / 4] += sc[j] * nib * q[x0 + 32 * j + e];
+                }
             }
             float da = d[x0 / 256];
-            s += f16At(w, bo) * da * isum - f16At(w, bo + 2) * da * msum;
+            float dmin = -da * f16At(w, bo + 2);
+            int bs = x0 / 16;
+            for (int i = 0; i < 4; i++) {
+                int pair = m[2 * i] * (bsums[bs + 4 * i] + bsums[bs + 4 * i + 1])
+                        + m[2 * i + 1] * (bsums[bs + 4 * i + 2] + bsums[bs + 4 * i + 3]);
+                mins[i] = Math.fma(dmin, (float) pair, mins[i]);
+            }
+            float scale = da * f16At(w, bo);
+            for (int l = 0; l < 8; l++) {
+                lanes[l] = Math.fma(scale, (float) isum[l], lanes[l]);
+            }
         }
-        return s;
+        return hsum8(lanes) + ((mins[0] + mins[2]) + (mins[1] + mins[3]));
     }
 
     @Override

@@ -62,8 +62,10 @@ public final class VectorKernels extends Kernels {
     private static IntVector dot32(ByteVector a, ByteVector b) {
         ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
                 .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0))
-                .add((IntVector) p.convertShape(VectorOperators.S2I, I512, 1));
+        // adjacent int16 pairs summed inside their 32-bit lane: shifts are cheaper than two widening conversions
+        IntVector pi = p.reinterpretAsInts();
+        return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(pi.lanewise(VectorOperators.ASHR, 16));
     }
 
     /** Bytes shifted right by {@code k} bits (unsigned), through 32-bit lanes: byte shifts are not native on x86. */
@@ -145,19 +147,38 @@ public final class VectorKernels extends Kernels {
         return s;
     }
 
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+
+    /**
+     * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 int16 products are summed in pairs inside 32-bit
+     * lanes and again inside 64-bit lanes, giving the eight sums of four consecutive products that dpbusd/madd give.
+     */
     @Override
     public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F512);
+        FloatVector acc = FloatVector.zero(F256);
         int blocks = n / 32;
         int d0 = xOff / 32;
         for (int b = 0; b < blocks; b++) {
             long bo = off + 34L * b;
-            IntVector s = dot32(ByteVector.fromMemorySegment(B256, w, bo + 2, LE),
-                    ByteVector.fromArray(B256, q, xOff + 32 * b));
+            ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2S, S512, 0))
+                    .mul((ShortVector) ByteVector.fromArray(B256, q, xOff + 32 * b)
+                            .convertShape(VectorOperators.B2S, S512, 0));
+            IntVector pi = p.reinterpretAsInts();
+            IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pi.lanewise(VectorOperators.ASHR, 16));
+            jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
+            jdk.incubator.vector.LongVector quads = pl.lanewise(VectorOperators.LSHL, 32)
+                    .lanewise(VectorOperators.ASHR, 32).add(pl.lanewise(VectorOperators.ASHR, 32));
+            FloatVector f = (FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0);
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+            acc = FloatVector.broadcast(F256, scale).fma(f, acc);
         }
-        return hsum(acc);
+        float r0 = acc.lane(4) + acc.lane(0);
+        float r1 = acc.lane(5) + acc.lane(1);
+        float r2 = acc.lane(6) + acc.lane(2);
+        float r3 = acc.lane(7) + acc.lane(3);
+        return (r0 + r2) + (r1 + r3);
     }
 
     @Override
@@ -187,28 +208,67 @@ public final class VectorKernels extends Kernels {
         return w.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
     }
 
+    private static final VectorSpecies<Long> L512 = jdk.incubator.vector.LongVector.SPECIES_512;
+
+    /** The 32 int16 products of a chunk summed in groups of four consecutive values, as 8 long lanes. */
+    private static jdk.incubator.vector.LongVector quadSums(ByteVector a, ByteVector b) {
+        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
+                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
+        IntVector pi = p.reinterpretAsInts();
+        IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(pi.lanewise(VectorOperators.ASHR, 16));
+        jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
+        return pl.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
+                .add(pl.lanewise(VectorOperators.ASHR, 32));
+    }
+
+    /** ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}). */
     @Override
     public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F512);
-        float mins = 0;
-        int[] sc = new int[8];
-        int[] m = new int[8];
+        FloatVector acc = FloatVector.zero(F256);
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int x0 = xOff + 256 * b;
-            unpackScales(w, bo + 4, sc, m);
-            IntVector isum = IntVector.zero(I512);
+            int bs = x0 / 16;
+            jdk.incubator.vector.LongVector isum = jdk.incubator.vector.LongVector.zero(L512);
             for (int j = 0; j < 8; j++) {
-                // sub-block j: nibbles (j odd: high) of qs[32*(j/2) ..]
                 ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
                 ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF);
-                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
+                isum = isum.add(quadSums(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(scaleK4(w, bo + 4, j)));
             }
-            mins += minsTerm(w, bo, d, bsums, x0, m);
-            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+            float da = d[x0 / 256];
+            float dmin = -da * Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            m0 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 0), m0);
+            m1 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 1), m1);
+            m2 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 2), m2);
+            m3 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 3), m3);
+            float scale = da * Float.float16ToFloat(w.get(LE_SHORT, bo));
+            acc = FloatVector.broadcast(F256, scale)
+                    .fma((FloatVector) isum.convertShape(VectorOperators.L2F, F256, 0), acc);
         }
-        return hsum(acc) - mins;
+        float r0 = acc.lane(4) + acc.lane(0);
+        float r1 = acc.lane(5) + acc.lane(1);
+        float r2 = acc.lane(6) + acc.lane(2);
+        float r3 = acc.lane(7) + acc.lane(3);
+        return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
+    }
+
+    /** m[2i]·(bsums of sub-block 2i) + m[2i+1]·(bsums of sub-block 2i+1), as _mm_madd_epi16 pairs them. */
+    static int minPair(MemorySegment w, long so, int[] bsums, int bs, int i) {
+        int a = 2 * i;
+        return minK4(w, so, a) * (bsums[bs + 2 * a] + bsums[bs + 2 * a + 1])
+                + minK4(w, so, a + 1) * (bsums[bs + 2 * a + 2] + bsums[bs + 2 * a + 3]);
+    }
+
+    /** get_scale_min_k4's scale of sub-block j from the 12 packed bytes at {@code so}. */
+    static int scaleK4(MemorySegment w, long so, int j) {
+        return j < 4 ? u8(w, so + j) & 63 : (u8(w, so + j + 4) & 0xF) | ((u8(w, so + j - 4) >>> 6) << 4);
+    }
+
+    /** get_scale_min_k4's min of sub-block j. */
+    static int minK4(MemorySegment w, long so, int j) {
+        return j < 4 ? u8(w, so + j + 4) & 63 : (u8(w, so + j + 4) >>> 4) | ((u8(w, so + j) >>> 6) << 4);
     }
 
     @Override

@@ -91,6 +91,9 @@ class KernelsTest {
                         org.assertj.core.data.Offset.offset(1e-5 * mag));
                 assertThat((double) vector).as("%s vector row %d token %d", type, r, t).isCloseTo(scalar,
                         org.assertj.core.data.Offset.offset(1e-5 * mag));
+                if (type == GgmlType.Q8_0 || type == GgmlType.Q4_K) { // both twins follow ggml's lane order exactly
+                    assertThat(Float.floatToRawIntBits(vector)).isEqualTo(Float.floatToRawIntBits(scalar));
+                }
             }
         }
         float[] outS = new float[tokens * rows];
