@@ -1,7 +1,6 @@
 package dev.jinn.quant.codec;
 
 import dev.jinn.quant.Float16;
-import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -10,49 +9,15 @@ import java.lang.foreign.MemorySegment;
  * d = m/−8 where m is the value of largest magnitude (sign kept), q = min(15, trunc(x/d + 8.5)).
  * Stateless and thread-safe.
  */
-public final class Q40Codec implements QuantCodec {
+public final class Q40Codec extends BlockQuantCodec {
     static final String NAME = "Q4_0";
     /** Values per block. */
     public static final int BLOCK_ELEMENTS = 32;
     /** Bytes per block. */
     public static final int BLOCK_BYTES = 18;
 
-    @Override
-    public int ggmlType() {
-        return 2;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int blockElements() {
-        return BLOCK_ELEMENTS;
-    }
-
-    @Override
-    public int blockBytes() {
-        return BLOCK_BYTES;
-    }
-
-    @Override
-    public void decodeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
-        decode(src, offset, dst, dstOffset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void encodeBlock(float[] src, int srcOffset, MemorySegment dst, long offset) {
-        encode(src, srcOffset, dst, offset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
-        Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q40Codec::decodeArray);
+    public Q40Codec() {
+        super(NAME, 2, BLOCK_ELEMENTS, BLOCK_BYTES, Q40Codec::decodeArray);
     }
 
     /** Decodes {@code blocks} blocks from {@code a[p..]}; ranges already checked. */
@@ -68,10 +33,7 @@ public final class Q40Codec implements QuantCodec {
     }
 
     @Override
-    public void encode(float[] src, int srcOffset, MemorySegment dst, long offset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkArray(NAME, "source", src, srcOffset, elements);
-        Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
+    void encodeBlocks(float[] src, int srcOffset, MemorySegment dst, long offset, int blocks) {
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BLOCK_BYTES;
             int x = srcOffset + b * BLOCK_ELEMENTS;

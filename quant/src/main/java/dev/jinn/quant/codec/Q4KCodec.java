@@ -1,7 +1,6 @@
 package dev.jinn.quant.codec;
 
 import dev.jinn.quant.Float16;
-import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -16,49 +15,15 @@ import java.lang.foreign.ValueLayout;
  * value = (d·sc)·q − (dmin·m). Encoding is ggml's {@code quantize_row_q4_K_ref} ({@code make_qkx2_quants} per
  * sub-block, then 6-bit scales relative to the largest). Stateless and thread-safe.
  */
-public final class Q4KCodec implements QuantCodec {
+public final class Q4KCodec extends BlockQuantCodec {
     static final String NAME = "Q4_K";
     /** Values per super-block. */
     public static final int BLOCK_ELEMENTS = 256;
     /** Bytes per super-block. */
     public static final int BLOCK_BYTES = 144;
 
-    @Override
-    public int ggmlType() {
-        return 12;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int blockElements() {
-        return BLOCK_ELEMENTS;
-    }
-
-    @Override
-    public int blockBytes() {
-        return BLOCK_BYTES;
-    }
-
-    @Override
-    public void decodeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
-        decode(src, offset, dst, dstOffset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void encodeBlock(float[] src, int srcOffset, MemorySegment dst, long offset) {
-        encode(src, srcOffset, dst, offset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
-        Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q4KCodec::decodeArray);
+    public Q4KCodec() {
+        super(NAME, 12, BLOCK_ELEMENTS, BLOCK_BYTES, Q4KCodec::decodeArray);
     }
 
     /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
@@ -83,10 +48,7 @@ public final class Q4KCodec implements QuantCodec {
     }
 
     @Override
-    public void encode(float[] src, int srcOffset, MemorySegment dst, long offset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkArray(NAME, "source", src, srcOffset, elements);
-        Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
+    void encodeBlocks(float[] src, int srcOffset, MemorySegment dst, long offset, int blocks) {
         KQuantEncoder enc = new KQuantEncoder(15, -1.0f, 0.1f, 20);
         byte[] block = new byte[BLOCK_BYTES];
         for (int b = 0; b < blocks; b++) {

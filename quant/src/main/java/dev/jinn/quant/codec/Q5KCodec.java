@@ -1,7 +1,6 @@
 package dev.jinn.quant.codec;
 
 import dev.jinn.quant.Float16;
-import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -18,49 +17,15 @@ import java.util.Arrays;
  * value = (d·sc)·q − (dmin·m) with q in [0, 31]. Encoding is ggml's {@code quantize_row_q5_K_ref}.
  * Stateless and thread-safe.
  */
-public final class Q5KCodec implements QuantCodec {
+public final class Q5KCodec extends BlockQuantCodec {
     static final String NAME = "Q5_K";
     /** Values per super-block. */
     public static final int BLOCK_ELEMENTS = 256;
     /** Bytes per super-block. */
     public static final int BLOCK_BYTES = 176;
 
-    @Override
-    public int ggmlType() {
-        return 13;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int blockElements() {
-        return BLOCK_ELEMENTS;
-    }
-
-    @Override
-    public int blockBytes() {
-        return BLOCK_BYTES;
-    }
-
-    @Override
-    public void decodeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
-        decode(src, offset, dst, dstOffset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void encodeBlock(float[] src, int srcOffset, MemorySegment dst, long offset) {
-        encode(src, srcOffset, dst, offset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
-        Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q5KCodec::decodeArray);
+    public Q5KCodec() {
+        super(NAME, 13, BLOCK_ELEMENTS, BLOCK_BYTES, Q5KCodec::decodeArray);
     }
 
     /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
@@ -88,10 +53,7 @@ public final class Q5KCodec implements QuantCodec {
     }
 
     @Override
-    public void encode(float[] src, int srcOffset, MemorySegment dst, long offset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkArray(NAME, "source", src, srcOffset, elements);
-        Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
+    void encodeBlocks(float[] src, int srcOffset, MemorySegment dst, long offset, int blocks) {
         KQuantEncoder enc = new KQuantEncoder(31, -0.5f, 0.1f, 15);
         byte[] qh = new byte[32];
         byte[] ql = new byte[128];

@@ -1,7 +1,6 @@
 package dev.jinn.quant.codec;
 
 import dev.jinn.quant.Float16;
-import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -19,49 +18,15 @@ import java.util.Arrays;
  * Encoding is ggml's {@code quantize_row_q6_K_ref} ({@code make_qx_quants} per 16 values). Stateless and
  * thread-safe.
  */
-public final class Q6KCodec implements QuantCodec {
+public final class Q6KCodec extends BlockQuantCodec {
     static final String NAME = "Q6_K";
     /** Values per super-block. */
     public static final int BLOCK_ELEMENTS = 256;
     /** Bytes per super-block. */
     public static final int BLOCK_BYTES = 210;
 
-    @Override
-    public int ggmlType() {
-        return 14;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int blockElements() {
-        return BLOCK_ELEMENTS;
-    }
-
-    @Override
-    public int blockBytes() {
-        return BLOCK_BYTES;
-    }
-
-    @Override
-    public void decodeBlock(MemorySegment src, long offset, float[] dst, int dstOffset) {
-        decode(src, offset, dst, dstOffset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void encodeBlock(float[] src, int srcOffset, MemorySegment dst, long offset) {
-        encode(src, srcOffset, dst, offset, BLOCK_ELEMENTS);
-    }
-
-    @Override
-    public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkSegment(NAME, src, offset, blocks, BLOCK_BYTES);
-        Blocks.checkArray(NAME, "destination", dst, dstOffset, elements);
-        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q6KCodec::decodeArray);
+    public Q6KCodec() {
+        super(NAME, 14, BLOCK_ELEMENTS, BLOCK_BYTES, Q6KCodec::decodeArray);
     }
 
     /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */
@@ -95,10 +60,7 @@ public final class Q6KCodec implements QuantCodec {
     }
 
     @Override
-    public void encode(float[] src, int srcOffset, MemorySegment dst, long offset, int elements) {
-        int blocks = Blocks.blocks(NAME, elements, BLOCK_ELEMENTS);
-        Blocks.checkArray(NAME, "source", src, srcOffset, elements);
-        Blocks.checkSegment(NAME, dst, offset, blocks, BLOCK_BYTES);
+    void encodeBlocks(float[] src, int srcOffset, MemorySegment dst, long offset, int blocks) {
         byte[] levels = new byte[256];
         float[] scales = new float[16];
         byte[] block = new byte[BLOCK_BYTES];
