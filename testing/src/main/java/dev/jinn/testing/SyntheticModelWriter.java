@@ -49,17 +49,20 @@ public final class SyntheticModelWriter {
      * @param quant    the quantization (a mix such as Q4_K_M assigns types per tensor as llama.cpp does)
      * @param seed     random seed
      * @param progress called as data is written; may be null
-     * @return the tensors written
+     * @return the tensors written, as the file's tensor infos
      */
     public static List<GgufTensorInfo> write(Path out, SyntheticShape shape, Quantization quant, long seed, Progress progress) {
         Objects.requireNonNull(out, "out");
         HfTokenizerData tok = bundledTokenizer(shape.vocab());
         List<Spec> specs = tensorSpecs(shape, quant);
         long total = 0;
+        List<GgufTensorInfo> infos = new ArrayList<>();
         try (GgufWriter w = GgufWriter.create(out)) {
             writeMetadata(w, shape, quant, tok);
             for (Spec s : specs) {
-                total += w.addTensor(s.name, s.type, s.dims).byteSize();
+                GgufTensorInfo info = w.addTensor(s.name, s.type, s.dims);
+                infos.add(info);
+                total += info.byteSize();
             }
             long done = 0;
             SplittableRandom root = new SplittableRandom(seed);
@@ -101,8 +104,7 @@ public final class SyntheticModelWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + out + ": " + e.getMessage(), e);
         }
-        return specs.stream().map(s -> new GgufTensorInfo(s.name, s.dims, s.type, 0, GgufTensorInfo.byteSizeOf(s.type, s.dims)))
-                .toList();
+        return List.copyOf(infos);
     }
 
     private static void writeLongRow(WritableByteChannel ch, RandomBlocks blocks, MemorySegment buf, GgmlType type,

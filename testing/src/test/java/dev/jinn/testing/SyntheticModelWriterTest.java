@@ -20,8 +20,9 @@ class SyntheticModelWriterTest {
     @Test
     void goldenShapeQ4KmHasGoldensTensorsTypesAndVocabulary(@TempDir Path dir) {
         Path out = dir.resolve("g.gguf");
-        SyntheticModelWriter.write(out, SyntheticShape.GOLDEN, Quantization.Q4_K_M, 1, null);
+        List<GgufTensorInfo> written = SyntheticModelWriter.write(out, SyntheticShape.GOLDEN, Quantization.Q4_K_M, 1, null);
         try (GgufFile ours = GgufFile.open(out); GgufFile ref = GgufFile.open(GOLDEN.resolve("golden-q4_k_m.gguf"))) {
+            assertThat(written).isEqualTo(ours.tensors());
             // Same tensor names, dims and types as llama-quantize chose for the golden Q4_K_M file.
             assertThat(ours.tensors()).hasSameSizeAs(ref.tensors());
             for (GgufTensorInfo r : ref.tensors()) {
