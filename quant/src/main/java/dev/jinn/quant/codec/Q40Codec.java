@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * d = m/−8 where m is the value of largest magnitude (sign kept), q = min(15, trunc(x/d + 8.5)).
  * Stateless and thread-safe.
  */
-public final class Q40Codec extends BlockQuantCodec {
+public final class Q40Codec extends BlockCodec {
     static final String NAME = "Q4_0";
     /** Values per block. */
     public static final int BLOCK_ELEMENTS = 32;
@@ -17,7 +17,12 @@ public final class Q40Codec extends BlockQuantCodec {
     public static final int BLOCK_BYTES = 18;
 
     public Q40Codec() {
-        super(NAME, 2, BLOCK_ELEMENTS, BLOCK_BYTES, Q40Codec::decodeArray);
+        super(NAME, 2, BLOCK_ELEMENTS, BLOCK_BYTES);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q40Codec::decodeArray);
     }
 
     /** Decodes {@code blocks} blocks from {@code a[p..]}; ranges already checked. */

@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * value = (d·sc)·q − (dmin·m). Encoding is ggml's {@code quantize_row_q4_K_ref} ({@code make_qkx2_quants} per
  * sub-block, then 6-bit scales relative to the largest). Stateless and thread-safe.
  */
-public final class Q4KCodec extends BlockQuantCodec {
+public final class Q4KCodec extends BlockCodec {
     static final String NAME = "Q4_K";
     /** Values per super-block. */
     public static final int BLOCK_ELEMENTS = 256;
@@ -23,7 +23,12 @@ public final class Q4KCodec extends BlockQuantCodec {
     public static final int BLOCK_BYTES = 144;
 
     public Q4KCodec() {
-        super(NAME, 12, BLOCK_ELEMENTS, BLOCK_BYTES, Q4KCodec::decodeArray);
+        super(NAME, 12, BLOCK_ELEMENTS, BLOCK_BYTES);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q4KCodec::decodeArray);
     }
 
     /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * value = (d·sc)·q − (dmin·m) with q in [0, 31]. Encoding is ggml's {@code quantize_row_q5_K_ref}.
  * Stateless and thread-safe.
  */
-public final class Q5KCodec extends BlockQuantCodec {
+public final class Q5KCodec extends BlockCodec {
     static final String NAME = "Q5_K";
     /** Values per super-block. */
     public static final int BLOCK_ELEMENTS = 256;
@@ -25,7 +25,12 @@ public final class Q5KCodec extends BlockQuantCodec {
     public static final int BLOCK_BYTES = 176;
 
     public Q5KCodec() {
-        super(NAME, 13, BLOCK_ELEMENTS, BLOCK_BYTES, Q5KCodec::decodeArray);
+        super(NAME, 13, BLOCK_ELEMENTS, BLOCK_BYTES);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q5KCodec::decodeArray);
     }
 
     /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */

@@ -18,7 +18,7 @@ import java.util.Arrays;
  * Encoding is ggml's {@code quantize_row_q6_K_ref} ({@code make_qx_quants} per 16 values). Stateless and
  * thread-safe.
  */
-public final class Q6KCodec extends BlockQuantCodec {
+public final class Q6KCodec extends BlockCodec {
     static final String NAME = "Q6_K";
     /** Values per super-block. */
     public static final int BLOCK_ELEMENTS = 256;
@@ -26,7 +26,12 @@ public final class Q6KCodec extends BlockQuantCodec {
     public static final int BLOCK_BYTES = 210;
 
     public Q6KCodec() {
-        super(NAME, 14, BLOCK_ELEMENTS, BLOCK_BYTES, Q6KCodec::decodeArray);
+        super(NAME, 14, BLOCK_ELEMENTS, BLOCK_BYTES);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q6KCodec::decodeArray);
     }
 
     /** Decodes {@code blocks} super-blocks from {@code a[p..]}; ranges already checked. */

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * Encoding is ggml's {@code quantize_row_q8_0_ref}: d = max|x|/127, q = round-half-away(x/d).
  * Stateless and thread-safe.
  */
-public final class Q80Codec extends BlockQuantCodec {
+public final class Q80Codec extends BlockCodec {
     static final String NAME = "Q8_0";
     /** Values per block. */
     public static final int BLOCK_ELEMENTS = 32;
@@ -16,7 +16,12 @@ public final class Q80Codec extends BlockQuantCodec {
     public static final int BLOCK_BYTES = 34;
 
     public Q80Codec() {
-        super(NAME, 8, BLOCK_ELEMENTS, BLOCK_BYTES, Q80Codec::decodeArray);
+        super(NAME, 8, BLOCK_ELEMENTS, BLOCK_BYTES);
+    }
+
+    @Override
+    void decodeBlocks(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
+        Blocks.decodeChunked(src, offset, blocks, BLOCK_BYTES, BLOCK_ELEMENTS, dst, dstOffset, Q80Codec::decodeArray);
     }
 
     /** Decodes {@code blocks} blocks from {@code a[p..]}; ranges already checked. */

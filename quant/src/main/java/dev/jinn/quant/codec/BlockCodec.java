@@ -4,23 +4,21 @@ import dev.jinn.spi.QuantCodec;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What the block-quantized codecs (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) share: their geometry, the range checks done before
- * anything is read or written, and decoding through a staged byte array. Each codec supplies its block decoder and
- * encoder; both see only ranges already checked.
+ * What every codec shares: its geometry and the range checks done before anything is read or written. Each codec
+ * supplies its decoder and encoder of whole blocks (one value is one block for F32/F16/BF16); both see only ranges
+ * already checked.
  */
-abstract class BlockQuantCodec implements QuantCodec {
+abstract class BlockCodec implements QuantCodec {
     private final String name;
     private final int ggmlType;
     private final int blockElements;
     private final int blockBytes;
-    private final Blocks.ArrayDecoder decoder;
 
-    BlockQuantCodec(String name, int ggmlType, int blockElements, int blockBytes, Blocks.ArrayDecoder decoder) {
+    BlockCodec(String name, int ggmlType, int blockElements, int blockBytes) {
         this.name = name;
         this.ggmlType = ggmlType;
         this.blockElements = blockElements;
         this.blockBytes = blockBytes;
-        this.decoder = decoder;
     }
 
     @Override
@@ -58,7 +56,7 @@ abstract class BlockQuantCodec implements QuantCodec {
         int blocks = Blocks.blocks(name, elements, blockElements);
         Blocks.checkSegment(name, src, offset, blocks, blockBytes);
         Blocks.checkArray(name, "destination", dst, dstOffset, elements);
-        Blocks.decodeChunked(src, offset, blocks, blockBytes, blockElements, dst, dstOffset, decoder);
+        decodeBlocks(src, offset, dst, dstOffset, blocks);
     }
 
     @Override
@@ -68,6 +66,9 @@ abstract class BlockQuantCodec implements QuantCodec {
         Blocks.checkSegment(name, dst, offset, blocks, blockBytes);
         encodeBlocks(src, srcOffset, dst, offset, blocks);
     }
+
+    /** Decodes {@code blocks} blocks from {@code src} at {@code offset} to {@code dst[dstOffset..]}; ranges checked. */
+    abstract void decodeBlocks(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks);
 
     /** Encodes {@code blocks} blocks from {@code src[srcOffset..]} to {@code dst} at {@code offset}; ranges checked. */
     abstract void encodeBlocks(float[] src, int srcOffset, MemorySegment dst, long offset, int blocks);
