@@ -4,5 +4,5 @@ module dev.jinn.runtime.gpu {
     requires com.google.common;
     requires org.slf4j;
 
-    // exports dev.jinn.runtime.gpu;  (added with the first class)
+    exports dev.jinn.runtime.gpu.kernels;
 }
