@@ -25,7 +25,7 @@ fi
 # one line per kernel and architecture: registers, shared memory, stack
 awk '/Compiling entry function/ { name = $7; arch = $9 } /Used [0-9]+ registers/ { sub(/^.*Used/, "Used"); print "  " name " " arch ": " $0 }' "$log"
 
-LC_ALL=C
+export LC_ALL=C
 manifest=$(for f in $(ls *.cu *.cuh nvcc.flags | sort); do sha256sum "$f"; done)
 echo "$manifest" | sha256sum | cut -c1-64 > "$out/jinn-kernels.sha256"
 echo "wrote $out/jinn-kernels.fatbin ($(stat -c %s "$out/jinn-kernels.fatbin") bytes), sha256 $(cat "$out/jinn-kernels.sha256")"
