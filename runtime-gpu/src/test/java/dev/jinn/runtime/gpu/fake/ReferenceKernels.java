@@ -208,7 +208,7 @@ public final class ReferenceKernels {
         for (int i = 0; i < n; i++) {
             float p = start + i;
             for (int j = 0; j < half; j++) {
-                float freq = (float) Math.pow(theta, -2.0 * j / headDim);
+                float freq = (float) Math.pow(theta, -2.0f * j / headDim); // the exponent a float, as the kernel
                 double angle = (double) (p * freq);
                 float cos = (float) Math.cos(angle);
                 float sin = (float) Math.sin(angle);
