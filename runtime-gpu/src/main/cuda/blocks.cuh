@@ -27,18 +27,23 @@ JINN_DEVICE void scale_min_bytes(int j, const uint8_t* s, int& sc, int& m) {
     }
 }
 
-// The same from the 12 bytes held in three words (w0 = bytes 0..3, w1 = 4..7, w2 = 8..11), without indexing
-// registers by a run-time value (which would spill them to local memory).
-JINN_DEVICE void scale_min_words(int j, uint32_t w0, uint32_t w1, uint32_t w2, int& sc, int& m) {
-    if (j < 4) {
-        const int sh = 8 * j;
-        sc = (w0 >> sh) & 63;
-        m = (w1 >> sh) & 63;
-    } else {
-        const int sh = 8 * (j - 4);
-        sc = ((w2 >> sh) & 0xf) | (((w0 >> sh) >> 6 & 3) << 4);
-        m = ((w2 >> sh) >> 4 & 0xf) | (((w1 >> sh) >> 6 & 3) << 4);
-    }
+// The scales and mins of sub-blocks 2g and 2g+1 (g = 0..3, constant per lane) from the 12 bytes held in three
+// words (w0 = bytes 0..3, w1 = 4..7, w2 = 8..11), as byte pairs, without branches: lanes of one warp have different
+// g, and a branch on g < 2 would run both sides for the whole warp. Never indexes registers by a run-time value
+// (which would put them in local memory).
+JINN_DEVICE void scale_min_pair(int g, uint32_t w0, uint32_t w1, uint32_t w2, float& sc0, float& sc1, float& m0,
+        float& m1) {
+    const int sh = 16 * (g & 1);
+    const uint32_t a = w0 >> sh, b = w1 >> sh, c = w2 >> sh;
+    // g < 2: sc = s[2g] & 63, m = s[2g+4] & 63; g >= 2: sc = (s[2g+4] & 15) | (s[2g-4] >> 6) << 4,
+    // m = (s[2g+4] >> 4) | (s[2g] >> 6) << 4; each for two consecutive bytes at once
+    const bool high = g >= 2;
+    const uint32_t sc = high ? ((c & 0x0f0fu) | ((a >> 2) & 0x3030u)) : (a & 0x3f3fu);
+    const uint32_t m = high ? (((c >> 4) & 0x0f0fu) | ((b >> 2) & 0x3030u)) : (b & 0x3f3fu);
+    sc0 = (float) (sc & 0xffu);
+    sc1 = (float) (sc >> 8 & 0xffu);
+    m0 = (float) (m & 0xffu);
+    m1 = (float) (m >> 8 & 0xffu);
 }
 
 template <>
@@ -159,9 +164,8 @@ struct Blk<T_Q4_K> {
         const int g = p >> 1, h = p & 1;
         const uint4 hd = __ldg((const uint4*) b);
         const uint4 q = __ldg((const uint4*) (b + 16 + 32 * g + 16 * h));
-        int sc0, m0, sc1, m1;
-        scale_min_words(2 * g, hd.y, hd.z, hd.w, sc0, m0);
-        scale_min_words(2 * g + 1, hd.y, hd.z, hd.w, sc1, m1);
+        float sc0, sc1, m0, m1;
+        scale_min_pair(g, hd.y, hd.z, hd.w, sc0, sc1, m0, m1);
         const uint32_t qw[4] = {q.x, q.y, q.z, q.w};
         float lo = 0.0f, hi = 0.0f;
 #pragma unroll
@@ -169,8 +173,7 @@ struct Blk<T_Q4_K> {
             lo += dot4(qw[k] & 0x0f0f0f0fu, x.lo[k], 0.0f);
             hi += dot4((qw[k] >> 4) & 0x0f0f0f0fu, x.hi[k], 0.0f);
         }
-        return f16_bits(hd.x) * ((float) sc0 * lo + (float) sc1 * hi)
-                - f16_bits(hd.x >> 16) * ((float) m0 * x.slo + (float) m1 * x.shi);
+        return f16_bits(hd.x) * (sc0 * lo + sc1 * hi) - f16_bits(hd.x >> 16) * (m0 * x.slo + m1 * x.shi);
     }
 };
 
@@ -201,9 +204,8 @@ struct Blk<T_Q5_K> {
         const uint4 hd = __ldg((const uint4*) b);
         const uint4 qh = __ldg((const uint4*) (b + 16 + 16 * h));
         const uint4 q = __ldg((const uint4*) (b + 48 + 32 * g + 16 * h));
-        int sc0, m0, sc1, m1;
-        scale_min_words(2 * g, hd.y, hd.z, hd.w, sc0, m0);
-        scale_min_words(2 * g + 1, hd.y, hd.z, hd.w, sc1, m1);
+        float sc0, sc1, m0, m1;
+        scale_min_pair(g, hd.y, hd.z, hd.w, sc0, sc1, m0, m1);
         const uint32_t qw[4] = {q.x, q.y, q.z, q.w};
         const uint32_t hw[4] = {qh.x, qh.y, qh.z, qh.w};
         float lo = 0.0f, hi = 0.0f;
@@ -214,8 +216,7 @@ struct Blk<T_Q5_K> {
             lo += dot4(l5, x.lo[k], 0.0f);
             hi += dot4(h5, x.hi[k], 0.0f);
         }
-        return f16_bits(hd.x) * ((float) sc0 * lo + (float) sc1 * hi)
-                - f16_bits(hd.x >> 16) * ((float) m0 * x.slo + (float) m1 * x.shi);
+        return f16_bits(hd.x) * (sc0 * lo + sc1 * hi) - f16_bits(hd.x >> 16) * (m0 * x.slo + m1 * x.shi);
     }
 };
 

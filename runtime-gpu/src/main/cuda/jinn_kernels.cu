@@ -5,9 +5,11 @@
 #include "ops.cuh"
 #include "attention.cuh"
 
-// Mat-vecs: 128 threads per block (Launches.MATVEC_WARPS warps); gridDim.y is the activation row.
+// Mat-vecs: 128 threads per block (Launches.MATVEC_WARPS warps); gridDim.y is the activation row. At least 8 blocks
+// (32 warps) per SM, i.e. at most 64 registers: enough loads in flight per SM to cover HBM latency. Q5_K needs 80
+// registers without spilling, so it settles for 6 blocks (24 warps).
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_f32(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_f32(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -15,7 +17,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_f32(const uint8_t*
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_f16(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_f16(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -23,7 +25,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_f16(const uint8_t*
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_bf16(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_bf16(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -31,7 +33,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_bf16(const uint8_t
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q8_0(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_q8_0(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -39,7 +41,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q8_0(const uint8_t
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q4_0(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_q4_0(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -47,7 +49,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q4_0(const uint8_t
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q4_k(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_q4_k(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -55,7 +57,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q4_k(const uint8_t
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q5_k(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 6) jinn_matvec_q5_k(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
@@ -63,7 +65,7 @@ extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q5_k(const uint8_t
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) jinn_matvec_q6_k(const uint8_t* __restrict__ w,
+extern "C" __global__ void __launch_bounds__(128, 8) jinn_matvec_q6_k(const uint8_t* __restrict__ w,
         const float* __restrict__ x, const float* __restrict__ bias, float* __restrict__ out, int rows, int cols,
         int n) {
     if ((int) blockIdx.y < n) {
