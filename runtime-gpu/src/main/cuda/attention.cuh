@@ -1,11 +1,11 @@
 // Flash-decoding attention over one layer's cache [kvHead][capacity][headDim] (f32 or f16), in two passes.
 //
-// jinn_attention, block (head h, chunk c, query row i) of ATT_WARPS warps: query row i at position p = *pos + i
-// attends positions [c·chunk, min((c+1)·chunk, p+1)) of kv head h / (heads/kvHeads) (GQA: the heads of a group
-// read the same cache rows, which L2 serves). Warp w takes every ATT_WARPS-th position; lane l holds dimensions
-// 4l..4l+3 and 128+4l..128+4l+3 (so headDim ≤ MAX_HEAD_DIM, a multiple of 4), reads them with one 8-byte (f16) or
-// 16-byte (f32) load, and the warp keeps an online softmax (running max m, Σexp, Σexp·v). The warps merge through
-// shared memory into one record per block: Σ exp(s−m)·v [headDim], m, Σ exp(s−m).
+// jinn_attention, block (head h, chunk c, query row i) of exactly ATT_WARPS warps: query row i at position
+// p = *pos + i attends positions [c·chunk, min((c+1)·chunk, p+1)) of kv head h / (heads/kvHeads) (GQA: the heads
+// of a group read the same cache rows, which L2 serves). Warp w takes every ATT_WARPS-th position, two at a time;
+// lane l holds dimensions 4l..4l+3 and 128+4l..128+4l+3 (so headDim ≤ MAX_HEAD_DIM, a multiple of 4), reads them
+// with one 8-byte (f16) or 16-byte (f32) load, and the warp keeps an online softmax (running max m, Σexp, Σexp·v).
+// The warps merge through shared memory into one record per block: Σ exp(s−m)·v [headDim], m, Σ exp(s−m).
 //
 // jinn_attention_reduce, block (head h, row i), thread d: rescales every non-empty chunk record to the global max
 // and divides.
@@ -13,7 +13,7 @@
 
 #include "common.cuh"
 
-#define ATT_WARPS 4        // Launches.ATTENTION_BLOCK / 32
+#define ATT_WARPS 8        // Launches.ATTENTION_THREADS / 32
 #define MAX_HEAD_DIM 256   // Launches.ATTENTION_MAX_HEAD_DIM
 #define ATT_GROUPS (MAX_HEAD_DIM / 128)
 
@@ -34,7 +34,8 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) jinn_attention(cons
     const int c = blockIdx.y;
     const int i = blockIdx.z;
     const int nChunks = (capacity + chunk - 1) / chunk;
-    if (h >= heads || c >= nChunks || i >= n || headDim > MAX_HEAD_DIM || (headDim & 3) != 0) {
+    if (h >= heads || c >= nChunks || i >= n || headDim > MAX_HEAD_DIM || (headDim & 3) != 0
+            || blockDim.x != ATT_WARPS * 32) { // geometries the twins refuse in CI; never index past wm and wacc
         return;
     }
     const int p = *pos + i;
@@ -72,33 +73,40 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) jinn_attention(cons
         acc[g] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     }
     const size_t head0 = (size_t) kvh * capacity;
-    for (int t = from + warp; t < to; t += ATT_WARPS) {
-        const size_t row = (head0 + t) * headDim;
-        float s = 0.0f;
+    // two positions per step (t and t + ATT_WARPS): their loads and shuffles overlap, halving the chain of
+    // dependent latencies (load, reduce, exp) a warp walks through the chunk
+    for (int t = from + warp; t < to; t += 2 * ATT_WARPS) {
+        const bool two = t + ATT_WARPS < to; // uniform over the warp
+        const size_t row1 = (head0 + t) * headDim;
+        const size_t row2 = two ? row1 + (size_t) ATT_WARPS * headDim : row1;
+        float s1 = 0.0f, s2 = 0.0f;
 #pragma unroll
         for (int g = 0; g < ATT_GROUPS; g++) {
             if (has[g]) {
-                const float4 k = cache4(kcache, row + 128 * g + 4 * lane, half);
-                s = fmaf(qv[g].x, k.x, s);
-                s = fmaf(qv[g].y, k.y, s);
-                s = fmaf(qv[g].z, k.z, s);
-                s = fmaf(qv[g].w, k.w, s);
+                const float4 k1 = cache4(kcache, row1 + 128 * g + 4 * lane, half);
+                const float4 k2 = cache4(kcache, row2 + 128 * g + 4 * lane, half);
+                s1 = fmaf(qv[g].x, k1.x, fmaf(qv[g].y, k1.y, fmaf(qv[g].z, k1.z, fmaf(qv[g].w, k1.w, s1))));
+                s2 = fmaf(qv[g].x, k2.x, fmaf(qv[g].y, k2.y, fmaf(qv[g].z, k2.z, fmaf(qv[g].w, k2.w, s2))));
             }
         }
-        s = warp_sum(s) * scale;
-        const float mn = fmaxf(m, s);
+        warp_sum2(s1, s2);
+        s1 *= scale;
+        s2 = two ? s2 * scale : -INFINITY;
+        const float mn = fmaxf(m, fmaxf(s1, s2));
         const float corr = expf(m - mn); // 0 for the first position (m = -inf)
-        const float e = expf(s - mn);
-        l = fmaf(l, corr, e);
+        const float e1 = expf(s1 - mn);
+        const float e2 = expf(s2 - mn); // 0 without a second position
+        l = fmaf(l, corr, e1 + e2);
         m = mn;
 #pragma unroll
         for (int g = 0; g < ATT_GROUPS; g++) {
             if (has[g]) {
-                const float4 v = cache4(vcache, row + 128 * g + 4 * lane, half);
-                acc[g].x = fmaf(acc[g].x, corr, e * v.x);
-                acc[g].y = fmaf(acc[g].y, corr, e * v.y);
-                acc[g].z = fmaf(acc[g].z, corr, e * v.z);
-                acc[g].w = fmaf(acc[g].w, corr, e * v.w);
+                const float4 v1 = cache4(vcache, row1 + 128 * g + 4 * lane, half);
+                const float4 v2 = cache4(vcache, row2 + 128 * g + 4 * lane, half);
+                acc[g].x = fmaf(acc[g].x, corr, fmaf(e1, v1.x, e2 * v2.x));
+                acc[g].y = fmaf(acc[g].y, corr, fmaf(e1, v1.y, e2 * v2.y));
+                acc[g].z = fmaf(acc[g].z, corr, fmaf(e1, v1.z, e2 * v2.z));
+                acc[g].w = fmaf(acc[g].w, corr, fmaf(e1, v1.w, e2 * v2.w));
             }
         }
     }

@@ -16,12 +16,13 @@ JINN_DEVICE float warp_sum(float v) {
     return v;
 }
 
-JINN_DEVICE float warp_max(float v) {
+// Two warp sums at once, their shuffles interleaved.
+JINN_DEVICE void warp_sum2(float& a, float& b) {
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {
-        v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+        a += __shfl_xor_sync(0xffffffffu, a, o);
+        b += __shfl_xor_sync(0xffffffffu, b, o);
     }
-    return v;
 }
 
 // IEEE half bits to float (exact).

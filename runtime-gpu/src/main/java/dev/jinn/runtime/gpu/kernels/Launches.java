@@ -16,8 +16,11 @@ public final class Launches {
      * (compiled into the CUDA kernels as {@code ROWS_PER_WARP}).
      */
     public static final int MATVEC_ROWS_PER_WARP = 2;
-    /** Threads per attention block (four warps, each walking every fourth position of the chunk). */
-    static final int ATTENTION_BLOCK = 128;
+    /**
+     * Threads per attention block, exactly (eight warps, each walking every eighth position of the chunk; the
+     * kernel's {@code ATT_WARPS}).
+     */
+    public static final int ATTENTION_THREADS = 256;
     /** The most chunks {@link #attentionChunk} cuts a cache into. */
     public static final int ATTENTION_MAX_CHUNKS = 64;
     /** The largest head dimension the attention kernels handle (eight values per lane; {@code MAX_HEAD_DIM}). */
@@ -129,8 +132,8 @@ public final class Launches {
     }
 
     /**
-     * Block (head, chunk, query row) of four warps; {@code headDim} a multiple of 4 (each lane reads four values at
-     * once) and at most {@link #ATTENTION_MAX_HEAD_DIM}.
+     * Block (head, chunk, query row) of {@link #ATTENTION_THREADS} threads; {@code headDim} a multiple of 4 (each
+     * lane reads four values at once) and at most {@link #ATTENTION_MAX_HEAD_DIM}.
      */
     public static LaunchConfig attention(int n, int heads, int headDim, int nChunks, int chunk) {
         if (headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 != 0) {
@@ -139,7 +142,7 @@ public final class Launches {
         }
         checkGridYZ("attention chunks", nChunks);
         checkGridYZ("attention query rows", n);
-        return new LaunchConfig(heads, nChunks, n, ATTENTION_BLOCK, 1, 1, 0);
+        return new LaunchConfig(heads, nChunks, n, ATTENTION_THREADS, 1, 1, 0);
     }
 
     /** Block (head, row), one thread per element of the head. */

@@ -281,7 +281,8 @@ public final class ReferenceKernels {
         require(k, c, c.gridY() == nChunks, "gridDim.y equals the " + nChunks + " chunks of " + chunk
                 + " in a cache of " + capacity);
         require(k, c, c.gridZ() == n, "gridDim.z equals the " + n + " query rows");
-        require(k, c, c.blockX() % 32 == 0 && c.blockY() == 1 && c.blockZ() == 1, "blockDim is whole warps in x");
+        require(k, c, c.blockX() == Launches.ATTENTION_THREADS && c.blockY() == 1 && c.blockZ() == 1,
+                "blockDim is (" + Launches.ATTENTION_THREADS + ", 1, 1), the kernel's ATT_WARPS warps");
         require(k, c, headDim <= Launches.ATTENTION_MAX_HEAD_DIM && headDim % 4 == 0, "head dimension " + headDim
                 + " is a multiple of 4 and at most " + Launches.ATTENTION_MAX_HEAD_DIM);
         MemorySegment q = aligned(k, a, 0, "q", 16);

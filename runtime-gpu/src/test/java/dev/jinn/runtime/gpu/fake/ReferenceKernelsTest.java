@@ -331,7 +331,7 @@ class ReferenceKernelsTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("64 elements");
         assertThatThrownBy(() -> launch(Kernel.ROPE, new LaunchConfig(3, 1, 1, 16, 1, 1, 0), x, ints(new int[] {0}),
                 1, 3, 64, 1e4f, 0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("32 pairs");
-        assertThatThrownBy(() -> launch(Kernel.ATTENTION, new LaunchConfig(1, 3, 1, 128, 1, 1, 0), x, w, w, w,
+        assertThatThrownBy(() -> launch(Kernel.ATTENTION, new LaunchConfig(1, 3, 1, 256, 1, 1, 0), x, w, w, w,
                 ints(new int[] {0}), 1, 1, 1, 32, 100, 32, 0, 1f)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("4 chunks");
         assertThatThrownBy(() -> Launches.matvec(8, rows, cols, 70_000)).isInstanceOf(IllegalArgumentException.class);
