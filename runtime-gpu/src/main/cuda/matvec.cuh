@@ -1,11 +1,14 @@
 // jinn_matvec_<t>: out[i][r] = Σ_c w[r][c]·x[i][c] (+ bias[r]), the decode-time hot loop: it streams the whole
 // weight matrix once per token, so it must run near HBM bandwidth.
 //
-// Geometry (Launches.matvec): blockDim (32, MATVEC_WARPS), grid (ceil(rows / (MATVEC_WARPS·ROWS_PER_WARP)), n).
-// Warp y of block x owns rows (x·blockDim.y + y)·ROWS_PER_WARP + 0..ROWS_PER_WARP-1 for activation row
-// blockIdx.y. Each slice of x a lane loads (L1/L2-resident: one row of x is at most a few tens of KiB) serves all
-// of the warp's rows, which halves the L1 traffic of x against the weight bytes; partial sums stay in registers
-// and meet in one warp-shuffle reduction per row.
+// Geometry (Launches.matvec): blockDim (32, MATVEC_WARPS), grid (n, ceil(rows / (MATVEC_WARPS·ROWS_PER_WARP))).
+// Block (i, y) computes activation row i; its warp w owns weight rows (y·blockDim.y + w)·ROWS_PER_WARP + 0..
+// ROWS_PER_WARP-1. The activation row is the fastest grid index, so the blocks reading the same weight rows for
+// different activation rows run together and all but the first read those rows from L2: a small batch (the host
+// runs prefills of a few rows, and F16/F32 models, on these kernels) costs little more HBM traffic than one row.
+// Each slice of x a lane loads (L1/L2-resident: one row of x is at most a few tens of KiB) serves all of the
+// warp's rows, which halves the L1 traffic of x against the weight bytes; partial sums stay in registers and meet
+// in one warp-shuffle reduction per row.
 #pragma once
 
 #include "blocks.cuh"
@@ -22,7 +25,7 @@ JINN_DEVICE void matvec_store(float (&acc)[ROWS_PER_WARP], int row0, const float
         acc[r] = warp_sum(acc[r]);
     }
     if (threadIdx.x == 0) {
-        float* o = out + (size_t) blockIdx.y * rows;
+        float* o = out + (size_t) blockIdx.x * rows;
 #pragma unroll
         for (int r = 0; r < ROWS_PER_WARP; r++) {
             if (row0 + r < rows) {
@@ -37,14 +40,14 @@ template <int T>
 JINN_DEVICE void matvec_quant(const uint8_t* __restrict__ w, const float* __restrict__ x,
         const float* __restrict__ bias, float* __restrict__ out, int rows, int cols) {
     using B = Blk<T>;
-    const int row0 = (blockIdx.x * blockDim.y + threadIdx.y) * ROWS_PER_WARP;
+    const int row0 = (blockIdx.y * blockDim.y + threadIdx.y) * ROWS_PER_WARP;
     if (row0 >= rows) {
         return; // the whole warp leaves together
     }
     const int lane = threadIdx.x;
     const int nblocks = cols / B::VALUES;
     const size_t rowBytes = (size_t) nblocks * B::BYTES;
-    const float* xi = x + (size_t) blockIdx.y * cols;
+    const float* xi = x + (size_t) blockIdx.x * cols;
     const uint8_t* wr[ROWS_PER_WARP];
 #pragma unroll
     for (int r = 0; r < ROWS_PER_WARP; r++) {
@@ -96,13 +99,13 @@ JINN_DEVICE void matvec_float(const uint8_t* __restrict__ w, const float* __rest
         const float* __restrict__ bias, float* __restrict__ out, int rows, int cols) {
     constexpr int ESIZE = Blk<T>::BYTES;
     constexpr int V = 16 / ESIZE;
-    const int row0 = (blockIdx.x * blockDim.y + threadIdx.y) * ROWS_PER_WARP;
+    const int row0 = (blockIdx.y * blockDim.y + threadIdx.y) * ROWS_PER_WARP;
     if (row0 >= rows) {
         return;
     }
     const int lane = threadIdx.x;
     const size_t rowBytes = (size_t) cols * ESIZE;
-    const float* xi = x + (size_t) blockIdx.y * cols;
+    const float* xi = x + (size_t) blockIdx.x * cols;
     const uint8_t* wr[ROWS_PER_WARP];
 #pragma unroll
     for (int r = 0; r < ROWS_PER_WARP; r++) {

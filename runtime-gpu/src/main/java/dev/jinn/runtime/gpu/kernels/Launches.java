@@ -80,12 +80,18 @@ public final class Launches {
 
     /**
      * Blocks of {@link #MATVEC_WARPS} warps, each warp computing {@link #MATVEC_ROWS_PER_WARP} weight rows for one
-     * activation row; gridDim.y is the activation row, so {@code n} may not pass {@link #MAX_GRID_YZ}.
+     * activation row; gridDim.x is the activation row (fastest, so blocks sharing weight rows run together and share
+     * them through L2), gridDim.y the group of weight rows, so {@code rows} may not pass
+     * {@link #MAX_GRID_YZ} · {@link #MATVEC_WARPS} · {@link #MATVEC_ROWS_PER_WARP}.
      */
     public static LaunchConfig matvec(int ggmlType, int rows, int cols, int n) {
         matvecKernel(ggmlType);
-        checkGridYZ("mat-vec activation rows", n);
-        return new LaunchConfig(ceilDiv(rows, MATVEC_WARPS * MATVEC_ROWS_PER_WARP), n, 1, 32, MATVEC_WARPS, 1, 0);
+        if (n < 1) {
+            throw new IllegalArgumentException("mat-vec of " + n + " activation rows");
+        }
+        checkGridYZ("mat-vec blocks of " + MATVEC_WARPS * MATVEC_ROWS_PER_WARP + " weight rows",
+                ceilDiv(rows, MATVEC_WARPS * MATVEC_ROWS_PER_WARP));
+        return new LaunchConfig(n, ceilDiv(rows, MATVEC_WARPS * MATVEC_ROWS_PER_WARP), 1, 32, MATVEC_WARPS, 1, 0);
     }
 
     /** One block per weight row. */

@@ -117,11 +117,11 @@ public final class ReferenceKernels {
         int rows = a.i32(4);
         int cols = a.i32(5);
         int n = a.i32(6);
-        long warpRows = (long) c.gridX() * c.blockY() * Launches.MATVEC_ROWS_PER_WARP;
+        long warpRows = (long) c.gridY() * c.blockY() * Launches.MATVEC_ROWS_PER_WARP;
         require(k, c, c.blockX() == 32, "blockDim.x is one warp (32)");
-        require(k, c, warpRows >= rows, "gridDim.x * blockDim.y * " + Launches.MATVEC_ROWS_PER_WARP
+        require(k, c, warpRows >= rows, "gridDim.y * blockDim.y * " + Launches.MATVEC_ROWS_PER_WARP
                 + " rows per warp = " + warpRows + " covers the " + rows + " weight rows");
-        require(k, c, c.gridY() == n, "gridDim.y equals the " + n + " activation rows");
+        require(k, c, c.gridX() == n, "gridDim.x equals the " + n + " activation rows");
         require(k, c, c.blockZ() == 1 && c.gridZ() == 1, "the launch is two-dimensional");
         MemorySegment w = aligned(k, a, 0, "w", weightAlignment(type));
         // x is read with 16-byte loads (the float types fall back to scalar loads when it is not aligned)

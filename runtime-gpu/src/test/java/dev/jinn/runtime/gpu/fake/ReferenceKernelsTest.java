@@ -320,13 +320,13 @@ class ReferenceKernelsTest {
         MemorySegment x = floats(new float[2 * cols]);
         MemorySegment out = floats(new float[2 * rows]);
         LaunchConfig good = Launches.matvec(8, rows, cols, 2);
-        LaunchConfig fewBlocks = new LaunchConfig(good.gridX() - 1, 2, 1, 32, good.blockY(), 1, 0);
-        LaunchConfig oneRow = new LaunchConfig(good.gridX(), 1, 1, 32, good.blockY(), 1, 0);
+        LaunchConfig fewBlocks = new LaunchConfig(2, good.gridY() - 1, 1, 32, good.blockY(), 1, 0);
+        LaunchConfig oneRow = new LaunchConfig(1, good.gridY(), 1, 32, good.blockY(), 1, 0);
         assertThatThrownBy(() -> launch(Kernel.MATVEC_Q8_0, fewBlocks, w, x, null, out, rows, cols, 2))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("jinn_matvec_q8_0")
                 .hasMessageContaining("64 weight rows");
         assertThatThrownBy(() -> launch(Kernel.MATVEC_Q8_0, oneRow, w, x, null, out, rows, cols, 2))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("gridDim.y");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("gridDim.x equals the 2");
         assertThatThrownBy(() -> launch(Kernel.ADD, LaunchConfig.of(1, 32), x, x, 64))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("64 elements");
         assertThatThrownBy(() -> launch(Kernel.ROPE, new LaunchConfig(3, 1, 1, 16, 1, 1, 0), x, ints(new int[] {0}),
@@ -334,7 +334,8 @@ class ReferenceKernelsTest {
         assertThatThrownBy(() -> launch(Kernel.ATTENTION, new LaunchConfig(1, 3, 1, 256, 1, 1, 0), x, w, w, w,
                 ints(new int[] {0}), 1, 1, 1, 32, 100, 32, 0, 1f)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("4 chunks");
-        assertThatThrownBy(() -> Launches.matvec(8, rows, cols, 70_000)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Launches.matvec(8, 8 * 65536, cols, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Launches.matvec(8, 152_064, cols, 70_000).gridX()).isEqualTo(70_000); // n is not grid-y bound
         MemorySegment q4k = arena.allocate(2 * 144 + 16, 256);
         MemorySegment offBy8 = q4k.asSlice(8);
         assertThatThrownBy(() -> launch(Kernel.MATVEC_Q4_K, Launches.matvec(12, 2, 256, 1), offBy8,
