@@ -13,7 +13,7 @@
 
 #include "common.cuh"
 
-#define ATT_WARPS 8        // Launches.ATTENTION_THREADS / 32
+#define ATT_WARPS 8        // Launches.ATTENTION_THREADS / 32 (KernelBinaryTest compares them)
 #define MAX_HEAD_DIM 256   // Launches.ATTENTION_MAX_HEAD_DIM
 #define ATT_GROUPS (MAX_HEAD_DIM / 128)
 

@@ -13,11 +13,8 @@
 
 #include "blocks.cuh"
 
-#ifndef ROWS_PER_WARP
-#define ROWS_PER_WARP 2 // Launches.MATVEC_ROWS_PER_WARP
-#endif
+constexpr int ROWS_PER_WARP = 2; // Launches.MATVEC_ROWS_PER_WARP (KernelBinaryTest compares them)
 
-template <int T>
 JINN_DEVICE void matvec_store(float (&acc)[ROWS_PER_WARP], int row0, const float* __restrict__ bias,
         float* __restrict__ out, int rows) {
 #pragma unroll
@@ -68,7 +65,7 @@ JINN_DEVICE void matvec_quant(const uint8_t* __restrict__ w, const float* __rest
             acc[r] += B::dot(wr[r] + (size_t) b * B::BYTES, part, xs);
         }
     }
-    matvec_store<T>(acc, row0, bias, out, rows);
+    matvec_store(acc, row0, bias, out, rows);
 }
 
 // f32, f16, bf16: 16 bytes of a row per lane and step when the row and x are 16-byte aligned, else one value.
@@ -146,5 +143,5 @@ JINN_DEVICE void matvec_float(const uint8_t* __restrict__ w, const float* __rest
             }
         }
     }
-    matvec_store<T>(acc, row0, bias, out, rows);
+    matvec_store(acc, row0, bias, out, rows);
 }

@@ -100,6 +100,38 @@ class KernelBinaryTest {
     }
 
     @Test
+    void geometryConstantsOfTheSourcesMatchLaunches() throws IOException {
+        String all = String.join("\n", sourceFiles().stream().map(p -> {
+            try {
+                return Files.readString(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList());
+        assertThat(constant(all, "constexpr int ROWS_PER_WARP = (\\d+);")).as("ROWS_PER_WARP")
+                .isEqualTo(Launches.MATVEC_ROWS_PER_WARP);
+        assertThat(constant(all, "#define ATT_WARPS (\\d+)") * 32).as("ATT_WARPS * 32")
+                .isEqualTo(Launches.ATTENTION_THREADS);
+        assertThat(constant(all, "#define MAX_HEAD_DIM (\\d+)")).as("MAX_HEAD_DIM")
+                .isEqualTo(Launches.ATTENTION_MAX_HEAD_DIM);
+        // every mat-vec declares its block size in __launch_bounds__
+        Matcher m = Pattern.compile("__launch_bounds__\\((\\d+)(?:, \\d+)?\\) jinn_matvec_").matcher(all);
+        int found = 0;
+        while (m.find()) {
+            assertThat(Integer.parseInt(m.group(1))).as("mat-vec __launch_bounds__")
+                    .isEqualTo(32 * Launches.MATVEC_WARPS);
+            found++;
+        }
+        assertThat(found).as("mat-vec kernels with __launch_bounds__").isEqualTo(8);
+    }
+
+    private static int constant(String source, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(source);
+        assertThat(m.find()).as("%s in the CUDA sources", regex).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
     void declarationParserReadsKindsAndRejectsOthers() {
         Map<String, List<Kernel.P>> m = new TreeMap<>();
         parse("extern \"C\" __global__ void __launch_bounds__(128) jinn_a(const float* __restrict__ x, int n,\n"
