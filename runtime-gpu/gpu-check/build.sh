@@ -34,6 +34,15 @@ echo "gpu-check: jlink..." >&2
 # An uncompressed image under xz is about half the size of a zip-compressed one under gzip (~16 MB).
 tar -C "$out" -cf - jdk | xz -T2 -9 > "$out/jdk.tar.xz"
 rm -rf "$out/jdk"
+# The CUDA-C kernel benchmark (GB/s per mat-vec type on 14B shapes), where nvcc is here; run.sh runs it if present.
+nvcc="${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
+if [ -x "$nvcc" ]; then
+  echo "gpu-check: nvcc kernel_bench..." >&2
+  "$nvcc" -O3 -gencode arch=compute_90,code=sm_90 -I"$root/runtime-gpu/src/main/cuda" \
+      -o "$out/kernel_bench" "$root/runtime-gpu/src/test/cuda-bench/kernel_bench.cu"
+else
+  echo "gpu-check: no nvcc here, so no kernel_bench in the bundle" >&2
+fi
 cp "$root/runtime-gpu/gpu-check/run.sh" "$out/run.sh"
 (cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown) > "$out/COMMIT"
 du -sh "$out" "$out/jdk.tar.xz" "$out/lib" "$out/data" >&2

@@ -31,6 +31,12 @@ timeout 60 "${java[@]}" dev.jinn.cli.JinnCli backends | tee "$work/backends.txt"
 cuda=yes
 grep -Eq '^[* ] *cuda +priority +[0-9]+ +available' "$work/backends.txt" || cuda=no
 
+if [ -x "$here/kernel_bench" ] && [ "$cuda" = yes ]; then
+  stage "kernel_bench (CUDA C, no Java)"
+  timeout 90 "$here/kernel_bench"
+  echo "kernel_bench exit: $?"
+fi
+
 stage "gpu tests"
 timeout 240 "${java[@]}" -Xmx8g -Djinn.shared.data="$here/data" dev.jinn.runtime.gpu.check.GpuCheckMain gpu
 echo "gpu tests exit: $?"
