@@ -4,5 +4,8 @@ module dev.jinn.runtime.gpu {
     requires com.google.common;
     requires org.slf4j;
 
+    exports dev.jinn.runtime.gpu;
     exports dev.jinn.runtime.gpu.kernels;
+
+    provides dev.jinn.spi.BackendProvider with dev.jinn.runtime.gpu.CudaBackendProvider;
 }
