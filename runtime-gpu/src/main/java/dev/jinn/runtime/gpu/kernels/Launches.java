@@ -7,8 +7,21 @@ package dev.jinn.runtime.gpu.kernels;
 public final class Launches {
     /** Threads per block of the elementwise kernels. */
     static final int ELEMENTWISE_BLOCK = 256;
-    /** Rows of a mat-vec handled by one block (one warp each). */
-    static final int MATVEC_ROWS_PER_BLOCK = 4;
+    /** Threads per block of the row kernels (embed, rmsnorm, dequantization): one block per row. */
+    static final int ROW_BLOCK = 256;
+    /** Warps per mat-vec block ({@code blockDim.y}); each warp owns {@link #MATVEC_ROWS_PER_WARP} rows. */
+    public static final int MATVEC_WARPS = 4;
+    /**
+     * Weight rows one mat-vec warp computes together, so that each slice of x it loads is used that many times
+     * (compiled into the CUDA kernels as {@code ROWS_PER_WARP}).
+     */
+    public static final int MATVEC_ROWS_PER_WARP = 2;
+    /** Threads per attention block (four warps, each walking every fourth position of the chunk). */
+    static final int ATTENTION_BLOCK = 128;
+    /** The largest head dimension the attention kernels handle (eight values per lane; {@code MAX_HEAD_DIM}). */
+    public static final int ATTENTION_MAX_HEAD_DIM = 256;
+    /** CUDA's limit on gridDim.y and gridDim.z. */
+    public static final int MAX_GRID_YZ = 65535;
 
     private Launches() {}
 
@@ -50,22 +63,30 @@ public final class Launches {
         };
     }
 
+    /** One block per token row, threads striding over the columns. */
     public static LaunchConfig embed(int n, int cols) {
-        return new LaunchConfig(n, 1, 1, 256, 1, 1, 0);
+        return new LaunchConfig(n, 1, 1, ROW_BLOCK, 1, 1, 0);
     }
 
+    /** One block per row: a block-wide sum of squares, then the scaled row. */
     public static LaunchConfig rmsNorm(int n, int cols) {
-        return new LaunchConfig(n, 1, 1, 256, 1, 1, 0);
+        return new LaunchConfig(n, 1, 1, ROW_BLOCK, 1, 1, 0);
     }
 
+    /**
+     * Blocks of {@link #MATVEC_WARPS} warps, each warp computing {@link #MATVEC_ROWS_PER_WARP} weight rows for one
+     * activation row; gridDim.y is the activation row, so {@code n} may not pass {@link #MAX_GRID_YZ}.
+     */
     public static LaunchConfig matvec(int ggmlType, int rows, int cols, int n) {
         matvecKernel(ggmlType);
-        return new LaunchConfig(ceilDiv(rows, MATVEC_ROWS_PER_BLOCK), n, 1, 32, MATVEC_ROWS_PER_BLOCK, 1, 0);
+        checkGridYZ("mat-vec activation rows", n);
+        return new LaunchConfig(ceilDiv(rows, MATVEC_WARPS * MATVEC_ROWS_PER_WARP), n, 1, 32, MATVEC_WARPS, 1, 0);
     }
 
+    /** One block per weight row. */
     public static LaunchConfig dequantBf16(int ggmlType, int nrows, int cols) {
         dequantBf16Kernel(ggmlType);
-        return new LaunchConfig(nrows, 1, 1, 256, 1, 1, 0);
+        return new LaunchConfig(nrows, 1, 1, ROW_BLOCK, 1, 1, 0);
     }
 
     public static LaunchConfig f32ToBf16(int count) {
@@ -76,17 +97,28 @@ public final class Launches {
         return elementwise(n * cols);
     }
 
+    /** Block (head, row), one thread per rotated pair. */
     public static LaunchConfig rope(int n, int heads, int headDim) {
-        return new LaunchConfig(heads, n, 1, Math.max(32, headDim / 2), 1, 1, 0);
+        checkGridYZ("rope rows", n);
+        return new LaunchConfig(heads, n, 1, warps(headDim / 2), 1, 1, 0);
     }
 
+    /** Block (kv head, row), one thread per element of the head. */
     public static LaunchConfig kvStore(int n, int kvHeads, int headDim) {
-        return new LaunchConfig(kvHeads, n, 1, headDim, 1, 1, 0);
+        checkGridYZ("kv-store rows", n);
+        return new LaunchConfig(kvHeads, n, 1, warps(headDim), 1, 1, 0);
     }
 
-    /** Positions one {@link Kernel#ATTENTION} block covers, for a cache of {@code capacity} positions. */
+    /**
+     * Positions one {@link Kernel#ATTENTION} block covers, for a cache of {@code capacity} positions: 256, or more
+     * for caches so long that 256 would need more than {@link #MAX_GRID_YZ} chunks.
+     */
     public static int attentionChunk(int capacity, int headDim) {
-        return 256;
+        int chunk = 256;
+        while (ceilDiv(capacity, chunk) > MAX_GRID_YZ) {
+            chunk *= 2;
+        }
+        return chunk;
     }
 
     /** Chunks of a cache: fixed per cache so that a captured decode graph stays valid as the sequence grows. */
@@ -94,17 +126,38 @@ public final class Launches {
         return ceilDiv(capacity, attentionChunk(capacity, headDim));
     }
 
+    /** Block (head, chunk, query row) of four warps; {@code headDim} at most {@link #ATTENTION_MAX_HEAD_DIM}. */
     public static LaunchConfig attention(int n, int heads, int headDim, int nChunks, int chunk) {
-        return new LaunchConfig(heads, nChunks, n, 128, 1, 1, 0);
+        if (headDim < 1 || headDim > ATTENTION_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("attention head dimension " + headDim + " is outside [1, "
+                    + ATTENTION_MAX_HEAD_DIM + "]");
+        }
+        checkGridYZ("attention chunks", nChunks);
+        checkGridYZ("attention query rows", n);
+        return new LaunchConfig(heads, nChunks, n, ATTENTION_BLOCK, 1, 1, 0);
     }
 
+    /** Block (head, row), one thread per element of the head. */
     public static LaunchConfig attentionReduce(int n, int heads, int headDim, int nChunks) {
-        return new LaunchConfig(heads, n, 1, Math.max(32, headDim), 1, 1, 0);
+        checkGridYZ("attention rows", n);
+        return new LaunchConfig(heads, n, 1, warps(headDim), 1, 1, 0);
     }
 
     /** swiglu, add, f32→bf16 and bias over {@code count} elements. */
     public static LaunchConfig elementwise(int count) {
         return LaunchConfig.of(Math.max(1, ceilDiv(count, ELEMENTWISE_BLOCK)), ELEMENTWISE_BLOCK);
+    }
+
+    /** {@code threads} rounded up to whole warps (at least one). */
+    private static int warps(int threads) {
+        return Math.max(32, ceilDiv(threads, 32) * 32);
+    }
+
+    private static void checkGridYZ(String what, int count) {
+        if (count < 1 || count > MAX_GRID_YZ) {
+            throw new IllegalArgumentException(what + ": " + count + " is outside [1, " + MAX_GRID_YZ
+                    + "], the range of a CUDA grid's y and z dimensions");
+        }
     }
 
     static int ceilDiv(int a, int b) {

@@ -1,0 +1,474 @@
+package dev.jinn.runtime.gpu.fake;
+
+import dev.jinn.quant.Float16;
+import dev.jinn.quant.GgmlType;
+import dev.jinn.quant.QuantCodecs;
+import dev.jinn.runtime.gpu.kernels.Kernel;
+import dev.jinn.runtime.gpu.kernels.LaunchConfig;
+import dev.jinn.runtime.gpu.kernels.Launches;
+import dev.jinn.spi.QuantCodec;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Java twins of every CUDA kernel of {@link Kernel}: the semantics of {@code runtime-gpu/KERNELS.md} computed on host
+ * memory, one launch at a time, for the fake CUDA driver. Blocks are decoded with the quant codecs, so the twins
+ * agree with ggml's reference dequantizers; sums are taken in double, which makes each twin the exact answer the
+ * float32 CUDA kernel approximates within reassociation.
+ *
+ * <p>Each twin first checks that its {@link LaunchConfig} covers the problem as the CUDA kernel assumes it does
+ * (e.g. a mat-vec grid of enough warps for every row, gridDim.y equal to the activation rows) and throws
+ * {@link IllegalStateException} naming the kernel, the geometry and what it misses: a geometry bug in
+ * {@link Launches} fails in CI rather than leaving rows unwritten on a GPU. Arguments that are wrong in themselves
+ * (a null pointer, an unknown ggml type, a token outside the table) throw {@link IllegalArgumentException}.
+ *
+ * <p>Stateless; the map and its twins are thread-safe.
+ */
+public final class ReferenceKernels {
+    private static final ValueLayout.OfFloat F32 =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private ReferenceKernels() {
+    }
+
+    /** A twin for every {@link Kernel}. */
+    public static Map<Kernel, FakeKernel> all() {
+        Map<Kernel, FakeKernel> m = new EnumMap<>(Kernel.class);
+        m.put(Kernel.EMBED, ReferenceKernels::embed);
+        m.put(Kernel.RMSNORM, ReferenceKernels::rmsNorm);
+        for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
+                GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
+            Kernel mv = Launches.matvecKernel(t.id());
+            m.put(mv, (c, a) -> matvec(mv, t, c, a));
+            Kernel dq = Launches.dequantBf16Kernel(t.id());
+            m.put(dq, (c, a) -> dequantBf16(dq, t, c, a));
+        }
+        m.put(Kernel.F32_TO_BF16, ReferenceKernels::f32ToBf16);
+        m.put(Kernel.ADD_BIAS, ReferenceKernels::addBias);
+        m.put(Kernel.ROPE, ReferenceKernels::rope);
+        m.put(Kernel.KV_STORE, ReferenceKernels::kvStore);
+        m.put(Kernel.ATTENTION, ReferenceKernels::attention);
+        m.put(Kernel.ATTENTION_REDUCE, ReferenceKernels::attentionReduce);
+        m.put(Kernel.SWIGLU, ReferenceKernels::swiglu);
+        m.put(Kernel.ADD, ReferenceKernels::add);
+        if (m.size() != Kernel.values().length) {
+            throw new AssertionError("a kernel has no twin: " + m.keySet());
+        }
+        return m;
+    }
+
+    // ---- the kernels ------------------------------------------------------------------------------------------
+
+    // PTR table, I32 type, PTR tokens, PTR out, I32 n, I32 cols
+    static void embed(LaunchConfig c, KernelArgs a) {
+        int n = a.i32(4);
+        int cols = a.i32(5);
+        GgmlType type = type(Kernel.EMBED, a.i32(1));
+        require(Kernel.EMBED, c, c.gridX() >= n, "gridDim.x covers the " + n + " token rows");
+        require(Kernel.EMBED, c, c.blockX() % 32 == 0, "blockDim.x is whole warps");
+        MemorySegment table = nonNull(Kernel.EMBED, a, 0, "table");
+        MemorySegment tokens = nonNull(Kernel.EMBED, a, 2, "tokens");
+        MemorySegment out = nonNull(Kernel.EMBED, a, 3, "out");
+        long rowBytes = rowBytes(Kernel.EMBED, type, cols);
+        float[] row = new float[cols];
+        for (int i = 0; i < n; i++) {
+            int t = tokens.getAtIndex(I32, i);
+            if (t < 0 || (t + 1L) * rowBytes > table.byteSize()) {
+                throw new IllegalArgumentException("jinn_embed: token id " + t + " (row " + i + ") is outside a "
+                        + type + " table of " + table.byteSize() / rowBytes + " rows of " + cols);
+            }
+            decodeRow(type, table, t * rowBytes, row, cols);
+            MemorySegment.copy(row, 0, out, F32, (long) i * cols * 4, cols);
+        }
+    }
+
+    // PTR x, PTR w, PTR out, I32 n, I32 cols, F32 eps
+    static void rmsNorm(LaunchConfig c, KernelArgs a) {
+        int n = a.i32(3);
+        int cols = a.i32(4);
+        float eps = a.f32(5);
+        require(Kernel.RMSNORM, c, c.gridX() >= n, "gridDim.x covers the " + n + " rows");
+        require(Kernel.RMSNORM, c, c.blockX() % 32 == 0, "blockDim.x is whole warps");
+        MemorySegment x = nonNull(Kernel.RMSNORM, a, 0, "x");
+        MemorySegment w = nonNull(Kernel.RMSNORM, a, 1, "w");
+        MemorySegment out = nonNull(Kernel.RMSNORM, a, 2, "out");
+        for (int i = 0; i < n; i++) {
+            long base = (long) i * cols;
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                double v = x.getAtIndex(F32, base + j);
+                sum += v * v;
+            }
+            float scale = (float) (1.0 / Math.sqrt((float) (sum / cols) + eps));
+            for (int j = 0; j < cols; j++) {
+                out.setAtIndex(F32, base + j, x.getAtIndex(F32, base + j) * scale * w.getAtIndex(F32, j));
+            }
+        }
+    }
+
+    // PTR w, PTR x, PTR bias (nullable), PTR out, I32 rows, I32 cols, I32 n
+    static void matvec(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
+        int rows = a.i32(4);
+        int cols = a.i32(5);
+        int n = a.i32(6);
+        long warpRows = (long) c.gridX() * c.blockY() * Launches.MATVEC_ROWS_PER_WARP;
+        require(k, c, c.blockX() == 32, "blockDim.x is one warp (32)");
+        require(k, c, warpRows >= rows, "gridDim.x * blockDim.y * " + Launches.MATVEC_ROWS_PER_WARP
+                + " rows per warp = " + warpRows + " covers the " + rows + " weight rows");
+        require(k, c, c.gridY() == n, "gridDim.y equals the " + n + " activation rows");
+        require(k, c, c.blockZ() == 1 && c.gridZ() == 1, "the launch is two-dimensional");
+        MemorySegment w = nonNull(k, a, 0, "w");
+        MemorySegment x = nonNull(k, a, 1, "x");
+        MemorySegment bias = a.ptr(2);
+        MemorySegment out = nonNull(k, a, 3, "out");
+        long rowBytes = rowBytes(k, type, cols);
+        float[] wr = new float[cols];
+        float[][] xs = new float[n][cols];
+        for (int i = 0; i < n; i++) {
+            MemorySegment.copy(x, F32, (long) i * cols * 4, xs[i], 0, cols);
+        }
+        for (int r = 0; r < rows; r++) {
+            decodeRow(type, w, r * rowBytes, wr, cols);
+            float b = isNull(bias) ? 0f : bias.getAtIndex(F32, r);
+            for (int i = 0; i < n; i++) {
+                double s = 0;
+                float[] xi = xs[i];
+                for (int j = 0; j < cols; j++) {
+                    s += (double) wr[j] * xi[j];
+                }
+                out.setAtIndex(F32, (long) i * rows + r, (float) s + b);
+            }
+        }
+    }
+
+    // PTR w, PTR out, I32 row0, I32 nrows, I32 cols
+    static void dequantBf16(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
+        int row0 = a.i32(2);
+        int nrows = a.i32(3);
+        int cols = a.i32(4);
+        require(k, c, c.gridX() >= nrows, "gridDim.x covers the " + nrows + " rows");
+        require(k, c, c.blockX() % 32 == 0, "blockDim.x is whole warps");
+        MemorySegment w = nonNull(k, a, 0, "w");
+        MemorySegment out = nonNull(k, a, 1, "out");
+        long rowBytes = rowBytes(k, type, cols);
+        float[] row = new float[cols];
+        for (int r = 0; r < nrows; r++) {
+            decodeRow(type, w, (row0 + (long) r) * rowBytes, row, cols);
+            for (int j = 0; j < cols; j++) {
+                out.setAtIndex(I16, (long) r * cols + j, Float16.floatToBf16(row[j]));
+            }
+        }
+    }
+
+    // PTR x, PTR out, I32 count
+    static void f32ToBf16(LaunchConfig c, KernelArgs a) {
+        int count = a.i32(2);
+        requireThreads(Kernel.F32_TO_BF16, c, count);
+        MemorySegment x = nonNull(Kernel.F32_TO_BF16, a, 0, "x");
+        MemorySegment out = nonNull(Kernel.F32_TO_BF16, a, 1, "out");
+        for (int i = 0; i < count; i++) {
+            out.setAtIndex(I16, i, Float16.floatToBf16(x.getAtIndex(F32, i)));
+        }
+    }
+
+    // PTR out, PTR bias, I32 n, I32 cols
+    static void addBias(LaunchConfig c, KernelArgs a) {
+        int n = a.i32(2);
+        int cols = a.i32(3);
+        requireThreads(Kernel.ADD_BIAS, c, (long) n * cols);
+        MemorySegment out = nonNull(Kernel.ADD_BIAS, a, 0, "out");
+        MemorySegment bias = nonNull(Kernel.ADD_BIAS, a, 1, "bias");
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < cols; j++) {
+                long o = (long) i * cols + j;
+                out.setAtIndex(F32, o, out.getAtIndex(F32, o) + bias.getAtIndex(F32, j));
+            }
+        }
+    }
+
+    // PTR x, PTR pos, I32 n, I32 heads, I32 headDim, F32 theta, I32 neox
+    static void rope(LaunchConfig c, KernelArgs a) {
+        int n = a.i32(2);
+        int heads = a.i32(3);
+        int headDim = a.i32(4);
+        float theta = a.f32(5);
+        boolean neox = a.i32(6) != 0;
+        int half = headDim / 2;
+        require(Kernel.ROPE, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
+        require(Kernel.ROPE, c, c.gridY() == n, "gridDim.y equals the " + n + " rows");
+        require(Kernel.ROPE, c, c.blockX() >= half, "blockDim.x covers the " + half + " pairs of a head");
+        MemorySegment x = nonNull(Kernel.ROPE, a, 0, "x");
+        int start = nonNull(Kernel.ROPE, a, 1, "pos").getAtIndex(I32, 0);
+        for (int i = 0; i < n; i++) {
+            float p = start + i;
+            for (int j = 0; j < half; j++) {
+                float freq = (float) Math.pow(theta, -2.0 * j / headDim);
+                double angle = (double) (p * freq);
+                float cos = (float) Math.cos(angle);
+                float sin = (float) Math.sin(angle);
+                for (int h = 0; h < heads; h++) {
+                    long base = (long) i * heads * headDim + (long) h * headDim;
+                    long i0 = neox ? base + j : base + 2L * j;
+                    long i1 = neox ? base + j + half : base + 2L * j + 1;
+                    float x0 = x.getAtIndex(F32, i0);
+                    float x1 = x.getAtIndex(F32, i1);
+                    x.setAtIndex(F32, i0, x0 * cos - x1 * sin);
+                    x.setAtIndex(F32, i1, x0 * sin + x1 * cos);
+                }
+            }
+        }
+    }
+
+    // PTR k, PTR v, PTR kcache, PTR vcache, PTR pos, I32 n, I32 kvHeads, I32 headDim, I32 capacity, I32 f16
+    static void kvStore(LaunchConfig c, KernelArgs a) {
+        int n = a.i32(5);
+        int kvHeads = a.i32(6);
+        int headDim = a.i32(7);
+        int capacity = a.i32(8);
+        boolean f16 = a.i32(9) != 0;
+        require(Kernel.KV_STORE, c, c.gridX() == kvHeads, "gridDim.x equals the " + kvHeads + " kv heads");
+        require(Kernel.KV_STORE, c, c.gridY() == n, "gridDim.y equals the " + n + " rows");
+        require(Kernel.KV_STORE, c, c.blockX() >= headDim, "blockDim.x covers the head dimension " + headDim);
+        MemorySegment k = nonNull(Kernel.KV_STORE, a, 0, "k");
+        MemorySegment v = nonNull(Kernel.KV_STORE, a, 1, "v");
+        MemorySegment kc = nonNull(Kernel.KV_STORE, a, 2, "kcache");
+        MemorySegment vc = nonNull(Kernel.KV_STORE, a, 3, "vcache");
+        int start = nonNull(Kernel.KV_STORE, a, 4, "pos").getAtIndex(I32, 0);
+        if (start < 0 || (long) start + n > capacity) {
+            throw new IllegalArgumentException("jinn_kv_store: positions " + start + ".." + (start + n - 1L)
+                    + " do not fit a cache of " + capacity);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < kvHeads; h++) {
+                for (int d = 0; d < headDim; d++) {
+                    long src = ((long) i * kvHeads + h) * headDim + d;
+                    long dst = ((long) h * capacity + start + i) * headDim + d;
+                    cacheSet(kc, f16, dst, k.getAtIndex(F32, src));
+                    cacheSet(vc, f16, dst, v.getAtIndex(F32, src));
+                }
+            }
+        }
+    }
+
+    // PTR q, PTR kcache, PTR vcache, PTR partial, PTR pos, I32 n, I32 heads, I32 kvHeads, I32 headDim,
+    // I32 capacity, I32 chunk, I32 f16, F32 scale
+    static void attention(LaunchConfig c, KernelArgs a) {
+        Kernel k = Kernel.ATTENTION;
+        int n = a.i32(5);
+        int heads = a.i32(6);
+        int kvHeads = a.i32(7);
+        int headDim = a.i32(8);
+        int capacity = a.i32(9);
+        int chunk = a.i32(10);
+        boolean f16 = a.i32(11) != 0;
+        float scale = a.f32(12);
+        int nChunks = (capacity + chunk - 1) / chunk;
+        if (chunk <= 0 || chunk % 32 != 0) {
+            throw new IllegalArgumentException("jinn_attention: chunk " + chunk + " is not a positive multiple of 32");
+        }
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("jinn_attention: " + heads + " heads is not a multiple of "
+                    + kvHeads + " kv heads");
+        }
+        require(k, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
+        require(k, c, c.gridY() == nChunks, "gridDim.y equals the " + nChunks + " chunks of " + chunk
+                + " in a cache of " + capacity);
+        require(k, c, c.gridZ() == n, "gridDim.z equals the " + n + " query rows");
+        require(k, c, c.blockX() % 32 == 0 && c.blockY() == 1 && c.blockZ() == 1, "blockDim is whole warps in x");
+        require(k, c, headDim <= Launches.ATTENTION_MAX_HEAD_DIM, "head dimension " + headDim + " is at most "
+                + Launches.ATTENTION_MAX_HEAD_DIM);
+        MemorySegment q = nonNull(k, a, 0, "q");
+        MemorySegment kc = nonNull(k, a, 1, "kcache");
+        MemorySegment vc = nonNull(k, a, 2, "vcache");
+        MemorySegment partial = nonNull(k, a, 3, "partial");
+        int start = nonNull(k, a, 4, "pos").getAtIndex(I32, 0);
+        if (start < 0 || (long) start + n > capacity) {
+            throw new IllegalArgumentException("jinn_attention: query positions " + start + ".." + (start + n - 1L)
+                    + " do not fit a cache of " + capacity);
+        }
+        int group = heads / kvHeads;
+        int rec = headDim + 2;
+        double[] acc = new double[headDim];
+        for (int i = 0; i < n; i++) {
+            int p = start + i;
+            for (int h = 0; h < heads; h++) {
+                int kvh = h / group;
+                long qOff = ((long) i * heads + h) * headDim;
+                for (int ch = 0; ch < nChunks; ch++) {
+                    long out = (((long) i * heads + h) * nChunks + ch) * rec;
+                    int from = ch * chunk;
+                    int to = Math.min(from + chunk, p + 1);
+                    if (from >= to) {
+                        // empty chunk: only m and the sum are written (KERNELS.md); readers skip the values
+                        partial.setAtIndex(F32, out + headDim, Float.NEGATIVE_INFINITY);
+                        partial.setAtIndex(F32, out + headDim + 1, 0f);
+                        continue;
+                    }
+                    float[] scores = new float[to - from];
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int t = from; t < to; t++) {
+                        long kOff = ((long) kvh * capacity + t) * headDim;
+                        double s = 0;
+                        for (int d = 0; d < headDim; d++) {
+                            s += (double) q.getAtIndex(F32, qOff + d) * cacheGet(kc, f16, kOff + d);
+                        }
+                        float sc = (float) s * scale;
+                        scores[t - from] = sc;
+                        m = Math.max(m, sc);
+                    }
+                    java.util.Arrays.fill(acc, 0);
+                    double sum = 0;
+                    for (int t = from; t < to; t++) {
+                        double e = Math.exp(scores[t - from] - m);
+                        sum += e;
+                        long vOff = ((long) kvh * capacity + t) * headDim;
+                        for (int d = 0; d < headDim; d++) {
+                            acc[d] += e * cacheGet(vc, f16, vOff + d);
+                        }
+                    }
+                    for (int d = 0; d < headDim; d++) {
+                        partial.setAtIndex(F32, out + d, (float) acc[d]);
+                    }
+                    partial.setAtIndex(F32, out + headDim, m);
+                    partial.setAtIndex(F32, out + headDim + 1, (float) sum);
+                }
+            }
+        }
+    }
+
+    // PTR partial, PTR out, I32 n, I32 heads, I32 headDim, I32 nChunks
+    static void attentionReduce(LaunchConfig c, KernelArgs a) {
+        Kernel k = Kernel.ATTENTION_REDUCE;
+        int n = a.i32(2);
+        int heads = a.i32(3);
+        int headDim = a.i32(4);
+        int nChunks = a.i32(5);
+        require(k, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
+        require(k, c, c.gridY() == n, "gridDim.y equals the " + n + " rows");
+        require(k, c, c.blockX() >= headDim, "blockDim.x covers the head dimension " + headDim);
+        MemorySegment partial = nonNull(k, a, 0, "partial");
+        MemorySegment out = nonNull(k, a, 1, "out");
+        int rec = headDim + 2;
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < heads; h++) {
+                long base = ((long) i * heads + h) * nChunks * rec;
+                float m = Float.NEGATIVE_INFINITY;
+                for (int ch = 0; ch < nChunks; ch++) {
+                    m = Math.max(m, partial.getAtIndex(F32, base + (long) ch * rec + headDim));
+                }
+                double sum = 0;
+                double[] acc = new double[headDim];
+                for (int ch = 0; ch < nChunks; ch++) {
+                    long r = base + (long) ch * rec;
+                    float mc = partial.getAtIndex(F32, r + headDim);
+                    if (mc == Float.NEGATIVE_INFINITY) {
+                        continue; // an empty chunk; its values were never written
+                    }
+                    double f = Math.exp(mc - m);
+                    sum += f * partial.getAtIndex(F32, r + headDim + 1);
+                    for (int d = 0; d < headDim; d++) {
+                        acc[d] += f * partial.getAtIndex(F32, r + d);
+                    }
+                }
+                long o = (long) i * heads * headDim + (long) h * headDim;
+                for (int d = 0; d < headDim; d++) {
+                    out.setAtIndex(F32, o + d, sum > 0 ? (float) (acc[d] / sum) : 0f);
+                }
+            }
+        }
+    }
+
+    // PTR gate, PTR up, PTR out, I32 count
+    static void swiglu(LaunchConfig c, KernelArgs a) {
+        int count = a.i32(3);
+        requireThreads(Kernel.SWIGLU, c, count);
+        MemorySegment gate = nonNull(Kernel.SWIGLU, a, 0, "gate");
+        MemorySegment up = nonNull(Kernel.SWIGLU, a, 1, "up");
+        MemorySegment out = nonNull(Kernel.SWIGLU, a, 2, "out");
+        for (int i = 0; i < count; i++) {
+            float g = gate.getAtIndex(F32, i);
+            out.setAtIndex(F32, i, (float) (g / (1.0 + Math.exp(-g)) * up.getAtIndex(F32, i)));
+        }
+    }
+
+    // PTR x, PTR y, I32 count
+    static void add(LaunchConfig c, KernelArgs a) {
+        int count = a.i32(2);
+        requireThreads(Kernel.ADD, c, count);
+        MemorySegment x = nonNull(Kernel.ADD, a, 0, "x");
+        MemorySegment y = nonNull(Kernel.ADD, a, 1, "y");
+        for (int i = 0; i < count; i++) {
+            x.setAtIndex(F32, i, x.getAtIndex(F32, i) + y.getAtIndex(F32, i));
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private static float cacheGet(MemorySegment cache, boolean f16, long index) {
+        return f16 ? Float16.toFloat(cache.getAtIndex(I16, index)) : cache.getAtIndex(F32, index);
+    }
+
+    private static void cacheSet(MemorySegment cache, boolean f16, long index, float v) {
+        if (f16) {
+            cache.setAtIndex(I16, index, Float16.fromFloat(v));
+        } else {
+            cache.setAtIndex(F32, index, v);
+        }
+    }
+
+    private static void decodeRow(GgmlType type, MemorySegment w, long offset, float[] dst, int cols) {
+        codec(type).decode(w, offset, dst, 0, cols);
+    }
+
+    private static QuantCodec codec(GgmlType type) {
+        return QuantCodecs.require(type);
+    }
+
+    private static long rowBytes(Kernel k, GgmlType type, int cols) {
+        if (cols <= 0 || cols % type.blockElements() != 0) {
+            throw new IllegalArgumentException(k.symbol() + ": a row of " + cols + " values is not a whole number of "
+                    + type + " blocks of " + type.blockElements());
+        }
+        return (long) cols / type.blockElements() * type.blockBytes();
+    }
+
+    private static GgmlType type(Kernel k, int id) {
+        GgmlType t = GgmlType.byId(id).orElse(null);
+        if (t == null || !Launches.supports(id)) {
+            throw new IllegalArgumentException(k.symbol() + ": ggml type " + id + " is not one of the GPU's types");
+        }
+        return t;
+    }
+
+    private static boolean isNull(MemorySegment s) {
+        return MemorySegment.NULL.equals(s);
+    }
+
+    private static MemorySegment nonNull(Kernel k, KernelArgs a, int i, String name) {
+        MemorySegment s = a.ptr(i);
+        if (isNull(s)) {
+            throw new IllegalArgumentException(k.symbol() + ": parameter " + i + " (" + name + ") is a null pointer");
+        }
+        return s;
+    }
+
+    private static void requireThreads(Kernel k, LaunchConfig c, long count) {
+        long threads = (long) c.gridX() * c.gridY() * c.gridZ() * c.blockX() * c.blockY() * c.blockZ();
+        require(k, c, c.gridY() == 1 && c.gridZ() == 1 && c.blockY() == 1 && c.blockZ() == 1,
+                "the launch is one-dimensional");
+        require(k, c, threads >= count, threads + " threads cover the " + count + " elements");
+    }
+
+    private static void require(Kernel k, LaunchConfig c, boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException(k.symbol() + ": launch " + c + " breaks the kernel's assumption that "
+                    + what);
+        }
+    }
+}

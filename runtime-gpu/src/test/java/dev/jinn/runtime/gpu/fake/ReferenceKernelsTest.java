@@ -1,0 +1,401 @@
+package dev.jinn.runtime.gpu.fake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.jinn.KvCacheType;
+import dev.jinn.quant.Float16;
+import dev.jinn.quant.GgmlType;
+import dev.jinn.quant.QuantCodecs;
+import dev.jinn.runtime.cpu.CpuBackend;
+import dev.jinn.runtime.cpu.internal.Kernels;
+import dev.jinn.runtime.cpu.internal.ScalarKernels;
+import dev.jinn.runtime.gpu.kernels.Kernel;
+import dev.jinn.runtime.gpu.kernels.LaunchConfig;
+import dev.jinn.runtime.gpu.kernels.Launches;
+import dev.jinn.spi.KvCache;
+import dev.jinn.spi.Tensor;
+import dev.jinn.spi.WeightTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The twins against independent oracles on seeded random data: runtime-cpu's reference dequantizers (ggml's
+ * {@code dequantize_row_*}, a separate implementation from the quant codecs the twins use), the CPU backend's ops,
+ * and plain softmax attention; and the geometry checks against {@link Launches}.
+ */
+class ReferenceKernelsTest {
+    private static final ValueLayout.OfFloat F32 =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The eight weight types the GPU has kernels for. */
+    enum WeightType {
+        F32(GgmlType.F32), F16(GgmlType.F16), BF16(GgmlType.BF16), Q8_0(GgmlType.Q8_0), Q4_0(GgmlType.Q4_0),
+        Q4_K(GgmlType.Q4_K), Q5_K(GgmlType.Q5_K), Q6_K(GgmlType.Q6_K);
+
+        final GgmlType type;
+
+        WeightType(GgmlType type) {
+            this.type = type;
+        }
+    }
+
+    private final Map<Kernel, FakeKernel> twins = ReferenceKernels.all();
+    private final Arena arena = Arena.ofConfined();
+    private final CpuBackend cpu = new CpuBackend(1, new ScalarKernels());
+
+    @AfterEach
+    void close() {
+        cpu.close();
+        arena.close();
+    }
+
+    @Test
+    void everyKernelHasATwin() {
+        assertThat(twins.keySet()).containsExactlyInAnyOrder(Kernel.values());
+    }
+
+    @ParameterizedTest
+    @EnumSource(WeightType.class)
+    void matvecMatchesTheReferenceDequantizerDotProducts(WeightType wt) {
+        int rows = 37;
+        int cols = 512;
+        int n = 3;
+        Random rnd = new Random(7 + wt.ordinal());
+        MemorySegment w = encode(wt.type, randoms(rnd, rows * cols, 1f), rows, cols);
+        float[] x = randoms(rnd, n * cols, 2f);
+        float[] bias = randoms(rnd, rows, 1f);
+        for (boolean withBias : new boolean[] {false, true}) {
+            MemorySegment out = floats(new float[n * rows]);
+            launch(Launches.matvecKernel(wt.type.id()), Launches.matvec(wt.type.id(), rows, cols, n),
+                    w, floats(x), withBias ? floats(bias) : null, out, rows, cols, n);
+            float[] row = new float[cols];
+            long rowBytes = rowBytes(wt.type, cols);
+            for (int r = 0; r < rows; r++) {
+                Kernels.dequantizeRow(wt.type, w, r * rowBytes, row, 0, cols);
+                for (int i = 0; i < n; i++) {
+                    double s = withBias ? bias[r] : 0;
+                    double mag = 0;
+                    for (int c = 0; c < cols; c++) {
+                        s += (double) row[c] * x[i * cols + c];
+                        mag += Math.abs((double) row[c] * x[i * cols + c]);
+                    }
+                    assertThat(out.getAtIndex(F32, (long) i * rows + r)).as("%s row %d of x %d", wt, r, i)
+                            .isCloseTo((float) s, within((float) (1e-6 * mag + 1e-6)));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(WeightType.class)
+    void embedAndDequantizeAreTheReferenceDequantizerExactly(WeightType wt) {
+        int rows = 9;
+        int cols = 256;
+        MemorySegment table = encode(wt.type, randoms(new Random(11), rows * cols, 3f), rows, cols);
+        long rowBytes = rowBytes(wt.type, cols);
+        int[] tokens = {4, 0, 8, 4};
+        MemorySegment out = floats(new float[tokens.length * cols]);
+        launch(Kernel.EMBED, Launches.embed(tokens.length, cols), table, wt.type.id(), ints(tokens), out,
+                tokens.length, cols);
+        float[] row = new float[cols];
+        for (int i = 0; i < tokens.length; i++) {
+            Kernels.dequantizeRow(wt.type, table, tokens[i] * rowBytes, row, 0, cols);
+            for (int c = 0; c < cols; c++) {
+                assertThat(out.getAtIndex(F32, (long) i * cols + c)).isEqualTo(row[c]);
+            }
+        }
+        // rows 2..6 of the table as bf16
+        MemorySegment bf = arena.allocate(5L * cols * 2);
+        launch(Launches.dequantBf16Kernel(wt.type.id()), Launches.dequantBf16(wt.type.id(), 5, cols), table, bf, 2, 5,
+                cols);
+        for (int r = 0; r < 5; r++) {
+            Kernels.dequantizeRow(wt.type, table, (2 + r) * rowBytes, row, 0, cols);
+            for (int c = 0; c < cols; c++) {
+                assertThat(bf.getAtIndex(I16, (long) r * cols + c)).isEqualTo(Float16.floatToBf16(row[c]));
+            }
+        }
+    }
+
+    @Test
+    void embedRefusesATokenOutsideTheTable() {
+        MemorySegment table = encode(GgmlType.Q8_0, new float[4 * 32], 4, 32);
+        assertThatThrownBy(() -> launch(Kernel.EMBED, Launches.embed(1, 32), table, 8, ints(new int[] {4}),
+                floats(new float[32]), 1, 32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4");
+    }
+
+    @Test
+    void f32ToBf16RoundsToNearestEven() {
+        float tieDown = Float.intBitsToFloat(0x3F808000); // halfway between bf16 0x3F80 and 0x3F81: stays even
+        float tieUp = Float.intBitsToFloat(0x3F818000); // halfway between 0x3F81 and 0x3F82: goes to even 0x3F82
+        float above = Float.intBitsToFloat(0x3F808001);
+        MemorySegment out = arena.allocate(8);
+        launch(Kernel.F32_TO_BF16, Launches.f32ToBf16(4), floats(new float[] {tieDown, tieUp, above, -2.5f}), out, 4);
+        assertThat(new short[] {out.getAtIndex(I16, 0), out.getAtIndex(I16, 1), out.getAtIndex(I16, 2),
+                out.getAtIndex(I16, 3)}).containsExactly((short) 0x3F80, (short) 0x3F82, (short) 0x3F81,
+                (short) 0xC020);
+    }
+
+    @Test
+    void rmsNormSwigluAddAndBiasMatchTheCpuBackend() {
+        int n = 3;
+        int cols = 96;
+        Random rnd = new Random(3);
+        float[] x = randoms(rnd, n * cols, 4f);
+        float[] y = randoms(rnd, n * cols, 4f);
+        float[] w = randoms(rnd, cols, 1f);
+
+        MemorySegment out = floats(new float[n * cols]);
+        launch(Kernel.RMSNORM, Launches.rmsNorm(n, cols), floats(x), floats(w), out, n, cols, 1e-6f);
+        Tensor ct = cpuTensor(x, n, cols);
+        cpu.rmsNorm(ct, n, cpu.weight("w", 0, 1, cols, floats(w)), 1e-6f, ct);
+        assertClose(out, cpuRead(ct, n, cols), 1e-6f);
+
+        out = floats(new float[n * cols]);
+        launch(Kernel.SWIGLU, Launches.elementwise(n * cols), floats(x), floats(y), out, n * cols);
+        Tensor g = cpuTensor(x, n, cols);
+        cpu.swiglu(g, cpuTensor(y, n, cols), n, g);
+        assertClose(out, cpuRead(g, n, cols), 1e-6f);
+
+        MemorySegment xs = floats(x);
+        launch(Kernel.ADD, Launches.elementwise(n * cols), xs, floats(y), n * cols);
+        Tensor a = cpuTensor(x, n, cols);
+        cpu.add(a, cpuTensor(y, n, cols), n);
+        assertClose(xs, cpuRead(a, n, cols), 0f);
+
+        MemorySegment b = floats(x);
+        launch(Kernel.ADD_BIAS, Launches.addBias(n, cols), b, floats(w), n, cols);
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < cols; c++) {
+                assertThat(b.getAtIndex(F32, (long) i * cols + c)).isEqualTo(x[i * cols + c] + w[c]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void ropeMatchesTheCpuBackend(int neox) {
+        int n = 3;
+        int heads = 4;
+        int headDim = 64;
+        int start = 1000;
+        float[] x = randoms(new Random(5), n * heads * headDim, 1f);
+        MemorySegment xs = floats(x);
+        launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xs, ints(new int[] {start}), n, heads, headDim,
+                1_000_000f, neox);
+        Tensor t = cpuTensor(x, n, heads * headDim);
+        cpu.rope(t, n, heads, headDim, start, 1_000_000f, neox != 0);
+        // the CPU advances theta by repeated multiplication as ggml's CPU does, the twin raises to the power
+        assertClose(xs, cpuRead(t, n, heads * headDim), 2e-4f);
+        assertThat(xs.getAtIndex(F32, 1)).isNotEqualTo(x[1]); // rotated at all
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void attentionAcrossChunksWithGqaMatchesPlainSoftmax(boolean f16) {
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 64;
+        int capacity = 100;
+        int chunk = 32;
+        int nChunks = 4;
+        Random rnd = new Random(f16 ? 1 : 2);
+        MemorySegment kc = arena.allocate((long) kvHeads * capacity * headDim * 4);
+        MemorySegment vc = arena.allocate((long) kvHeads * capacity * headDim * 4);
+        KvCache cpuCache = cpu.kvCache(1, kvHeads, headDim, capacity, f16 ? KvCacheType.F16 : KvCacheType.F32);
+        float[][] keys = new float[capacity][];
+        float[][] values = new float[capacity][];
+        int start = 0;
+        // three steps: a prefill of 40 (two chunks), one of 21 ending at the chunk boundary 61, a step of 3 across it
+        for (int n : new int[] {40, 21, 3}) {
+            float[] q = randoms(rnd, n * heads * headDim, 1f);
+            float[] k = randoms(rnd, n * kvHeads * headDim, 1f);
+            float[] v = randoms(rnd, n * kvHeads * headDim, 1f);
+            for (int i = 0; i < n; i++) {
+                keys[start + i] = java.util.Arrays.copyOfRange(k, i * kvHeads * headDim, (i + 1) * kvHeads * headDim);
+                values[start + i] = java.util.Arrays.copyOfRange(v, i * kvHeads * headDim,
+                        (i + 1) * kvHeads * headDim);
+            }
+            MemorySegment pos = ints(new int[] {start});
+            launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), floats(k), floats(v), kc, vc, pos, n,
+                    kvHeads, headDim, capacity, f16 ? 1 : 0);
+            MemorySegment partial = arena.allocate((long) n * heads * nChunks * (headDim + 2) * 4);
+            partial.fill((byte) 0xFF); // NaN: values of empty chunks must never be read
+            float scale = (float) (1 / Math.sqrt(headDim));
+            launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, nChunks, chunk), floats(q), kc, vc,
+                    partial, pos, n, heads, kvHeads, headDim, capacity, chunk, f16 ? 1 : 0, scale);
+            MemorySegment out = floats(new float[n * heads * headDim]);
+            launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(n, heads, headDim, nChunks), partial, out, n,
+                    heads, headDim, nChunks);
+
+            // plain softmax over the (f16-rounded) cache, in double
+            for (int i = 0; i < n; i++) {
+                int p = start + i;
+                for (int h = 0; h < heads; h++) {
+                    int kvh = h / (heads / kvHeads);
+                    double[] s = new double[p + 1];
+                    double m = Double.NEGATIVE_INFINITY;
+                    for (int t = 0; t <= p; t++) {
+                        double dot = 0;
+                        for (int d = 0; d < headDim; d++) {
+                            dot += q[(i * heads + h) * headDim + d] * round(keys[t][kvh * headDim + d], f16);
+                        }
+                        s[t] = dot * scale;
+                        m = Math.max(m, s[t]);
+                    }
+                    double sum = 0;
+                    for (int t = 0; t <= p; t++) {
+                        s[t] = Math.exp(s[t] - m);
+                        sum += s[t];
+                    }
+                    for (int d = 0; d < headDim; d++) {
+                        double o = 0;
+                        for (int t = 0; t <= p; t++) {
+                            o += s[t] * round(values[t][kvh * headDim + d], f16);
+                        }
+                        assertThat(out.getAtIndex(F32, (long) (i * heads + h) * headDim + d))
+                                .as("row %d head %d dim %d", i, h, d).isCloseTo((float) (o / sum), within(1e-5f));
+                    }
+                }
+            }
+
+            // and the CPU backend, which rounds q and its running sum to f16 as ggml does for an F16 cache
+            Tensor cq = cpuTensor(q, n, heads * headDim);
+            Tensor cout = cpu.tensor(n, heads * headDim);
+            cpu.attention(cpuCache, 0, cq, cpuTensor(k, n, kvHeads * headDim), cpuTensor(v, n, kvHeads * headDim), n,
+                    start, heads, kvHeads, headDim, cout);
+            assertClose(out, cpuRead(cout, n, heads * headDim), f16 ? 1e-2f : 1e-5f);
+            start += n;
+        }
+        cpuCache.close();
+    }
+
+    @Test
+    void launchesSatisfyEveryTwinAcrossShapes() {
+        for (WeightType wt : WeightType.values()) {
+            int id = wt.type.id();
+            for (int rows : new int[] {1, 7, 8, 9, 4096 + 3}) {
+                for (int n : new int[] {1, 2}) {
+                    int cols = 256;
+                    MemorySegment w = arena.allocate(rows * rowBytes(wt.type, cols));
+                    launch(Launches.matvecKernel(id), Launches.matvec(id, rows, cols, n), w,
+                            floats(new float[n * cols]), null, floats(new float[n * rows]), rows, cols, n);
+                }
+            }
+        }
+        for (int headDim : new int[] {32, 64, 80, 128, 256}) {
+            MemorySegment x = floats(new float[2 * 3 * headDim]);
+            launch(Kernel.ROPE, Launches.rope(2, 3, headDim), x, ints(new int[] {0}), 2, 3, headDim, 1e4f, 0);
+            MemorySegment partial = arena.allocate(2L * 3 * (headDim + 2) * 4);
+            launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(2, 3, headDim, 1), partial, x, 2, 3, headDim, 1);
+        }
+        assertThat(Launches.attentionChunks(1 << 30, 128)).isLessThanOrEqualTo(Launches.MAX_GRID_YZ);
+        assertThat(Launches.attentionChunk(1 << 30, 128) % 32).isZero();
+    }
+
+    @Test
+    void twinsRefuseGeometryThatLeavesWorkUndone() {
+        int rows = 64;
+        int cols = 32;
+        MemorySegment w = arena.allocate(rows * 34L);
+        MemorySegment x = floats(new float[2 * cols]);
+        MemorySegment out = floats(new float[2 * rows]);
+        LaunchConfig good = Launches.matvec(8, rows, cols, 2);
+        LaunchConfig fewBlocks = new LaunchConfig(good.gridX() - 1, 2, 1, 32, good.blockY(), 1, 0);
+        LaunchConfig oneRow = new LaunchConfig(good.gridX(), 1, 1, 32, good.blockY(), 1, 0);
+        assertThatThrownBy(() -> launch(Kernel.MATVEC_Q8_0, fewBlocks, w, x, null, out, rows, cols, 2))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("jinn_matvec_q8_0")
+                .hasMessageContaining("64 weight rows");
+        assertThatThrownBy(() -> launch(Kernel.MATVEC_Q8_0, oneRow, w, x, null, out, rows, cols, 2))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("gridDim.y");
+        assertThatThrownBy(() -> launch(Kernel.ADD, LaunchConfig.of(1, 32), x, x, 64))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("64 elements");
+        assertThatThrownBy(() -> launch(Kernel.ROPE, new LaunchConfig(3, 1, 1, 16, 1, 1, 0), x, ints(new int[] {0}),
+                1, 3, 64, 1e4f, 0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("32 pairs");
+        assertThatThrownBy(() -> launch(Kernel.ATTENTION, new LaunchConfig(1, 3, 1, 128, 1, 1, 0), x, w, w, w,
+                ints(new int[] {0}), 1, 1, 1, 32, 100, 32, 0, 1f)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("4 chunks");
+        assertThatThrownBy(() -> Launches.matvec(8, rows, cols, 70_000)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private void launch(Kernel k, LaunchConfig c, Object... args) {
+        assertThat(args).as("%s arguments", k).hasSize(k.params().size());
+        twins.get(k).launch(c, HostArgs.of(args));
+    }
+
+    private static float round(float v, boolean f16) {
+        return f16 ? Float16.toFloat(Float16.fromFloat(v)) : v;
+    }
+
+    private static long rowBytes(GgmlType t, int cols) {
+        return (long) cols / t.blockElements() * t.blockBytes();
+    }
+
+    private MemorySegment encode(GgmlType t, float[] values, int rows, int cols) {
+        MemorySegment s = arena.allocate(rows * rowBytes(t, cols), 16);
+        QuantCodecs.require(t).encode(values, 0, s, 0, rows * cols);
+        return s;
+    }
+
+    private MemorySegment floats(float[] v) {
+        MemorySegment s = arena.allocate(Math.max(4, v.length * 4L), 16);
+        MemorySegment.copy(v, 0, s, F32, 0, v.length);
+        return s;
+    }
+
+    private MemorySegment ints(int[] v) {
+        MemorySegment s = arena.allocate(v.length * 4L, 16);
+        MemorySegment.copy(v, 0, s, I32, 0, v.length);
+        return s;
+    }
+
+    private static float[] randoms(Random rnd, int count, float scale) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) rnd.nextGaussian() * scale;
+        }
+        return v;
+    }
+
+    /** A CPU tensor holding {@code values}, loaded through the SPI by embedding the rows of an F32 table. */
+    private Tensor cpuTensor(float[] values, int rows, int cols) {
+        WeightTensor table = cpu.weight("t", 0, rows, cols, floats(values));
+        Tensor t = cpu.tensor(rows, cols);
+        int[] tokens = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            tokens[i] = i;
+        }
+        cpu.embed(table, tokens, 0, rows, t);
+        return t;
+    }
+
+    private float[] cpuRead(Tensor t, int rows, int cols) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            cpu.read(t, i, v, i * cols);
+        }
+        return v;
+    }
+
+    private static void assertClose(MemorySegment actual, float[] expected, float tolerance) {
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual.getAtIndex(F32, i)).as("element %d", i)
+                    .isCloseTo(expected[i], within(tolerance * Math.max(1f, Math.abs(expected[i]))));
+        }
+    }
+}
