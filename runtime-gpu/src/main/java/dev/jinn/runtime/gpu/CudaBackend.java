@@ -51,8 +51,8 @@ public final class CudaBackend implements Backend {
      */
     public record Config(boolean graphs, long tileBytes) {
         public Config {
-            if (tileBytes < 1 << 20) {
-                throw new IllegalArgumentException("tile scratch must be at least 1 MiB, was " + tileBytes);
+            if (tileBytes < 64 << 10) {
+                throw new IllegalArgumentException("tile scratch must be at least 64 KiB, was " + tileBytes);
             }
         }
 
