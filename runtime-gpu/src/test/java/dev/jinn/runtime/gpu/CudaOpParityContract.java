@@ -42,6 +42,9 @@ abstract class CudaOpParityContract {
     /** The backend under test. */
     abstract Backend open();
 
+    /** Checks after the mat-mul test (which prefill path ran). */
+    void afterMatmul() {}
+
     /** Checks after each test (the fake driver: no misuse, nothing leaked once closed). */
     void verifyClosed() {}
 
@@ -125,9 +128,9 @@ abstract class CudaOpParityContract {
         int cols = 512;
         W w = weight(type, rows, cols, 0.05);
         W bias = weight(GgmlType.F32, 1, rows, 0.5);
-        for (int n : new int[] {1, 7}) {
-            T x = tensor(8, cols, n);
-            T out = tensor(8, rows, 0);
+        for (int n : new int[] {1, 3, 9}) { // decode, a short batch (mat-vec), a prefill batch (cuBLAS)
+            T x = tensor(9, cols, n);
+            T out = tensor(9, rows, 0);
             cpu.matmul(w.cpu, x.cpu, n, null, out.cpu);
             gpu.matmul(w.gpu, x.gpu, n, null, out.gpu);
             double e = relError(out, n);
@@ -138,6 +141,7 @@ abstract class CudaOpParityContract {
             assertThat(relError(out, n)).as("matmul %s n=%d with bias", type, n)
                     .isLessThanOrEqualTo(matmulBound(type, n) + 1e-5);
         }
+        afterMatmul();
     }
 
     @ParameterizedTest

@@ -15,6 +15,11 @@ class CudaOpParityTest extends CudaOpParityContract {
     }
 
     @Override
+    void afterMatmul() {
+        assertThat(fake.gemms()).as("cuBLAS calls").isGreaterThan(0);
+    }
+
+    @Override
     void verifyClosed() {
         assertThat(fake.errors()).as("driver misuse").isEmpty();
         assertThat(fake.liveAllocations()).as("device allocations left").isZero();
@@ -28,6 +33,11 @@ class CudaOpParityTest extends CudaOpParityContract {
         @Override
         Backend open() {
             return CudaTestBackends.fake(fake, true, false);
+        }
+
+        @Override
+        void afterMatmul() {
+            assertThat(fake.gemms()).as("cuBLAS calls").isZero();
         }
     }
 }
