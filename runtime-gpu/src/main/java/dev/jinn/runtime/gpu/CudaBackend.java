@@ -1,7 +1,6 @@
 package dev.jinn.runtime.gpu;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.jinn.JinnException;
 import dev.jinn.KvCacheType;
@@ -18,7 +17,6 @@ import dev.jinn.spi.Tensor;
 import dev.jinn.spi.WeightTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,37 +74,13 @@ public final class CudaBackend implements Backend {
     private final Arena arena = Arena.ofShared();
     private volatile boolean closed;
 
-    // eager position and token ids: device [pos][tokens...], each filled from its own pinned slot
-    private long stepDev;
-    private int tokenCapacity;
-    private CudaDevice.HostSlot posHost;
-    private CudaDevice.HostSlot tokenHost;
+    private StepQueue queue;
     private CudaDevice.HostSlot readHost;
-    private boolean posValid;
-    private int devicePos;
     private long tile;
     private long partial;
     private long partialBytes;
-    private DecodeGraph looseGraph;
-
-    // the step in progress
+    /** A step is open (its thread holds the lock from beginStep to endStep). */
     private boolean inStep;
-    private int stepPos;
-    private Recording recording;
-    private int captures;
-    private int replays;
-
-    /** A decode step's ops, recorded until its first read. */
-    private static final class Recording {
-        final int pos;
-        int token;
-        CudaKvCache cache;
-        final List<DecodeGraph.Op> ops = new ArrayList<>();
-
-        Recording(int pos) {
-            this.pos = pos;
-        }
-    }
 
     private CudaBackend(CudaDevice dev, Config config) {
         this.dev = dev;
@@ -127,8 +101,7 @@ public final class CudaBackend implements Backend {
         CudaBackend b = new CudaBackend(d, config);
         try {
             b.contextSet.set(true);
-            b.growTokens(512);
-            b.posHost = d.hostSlot(4, "step position");
+            b.queue = new StepQueue(d, config.graphs());
             b.readHost = d.hostSlot(4L * 32768, "reads");
             if (d.hasBlas()) {
                 b.tile = d.alloc(config.tileBytes(), "the BF16 prefill tile scratch");
@@ -182,17 +155,17 @@ public final class CudaBackend implements Backend {
 
     /** Decode graphs captured so far (first steps, and re-captures after the op sequence changed). */
     public int graphCaptures() {
-        return captures;
+        return queue.captures();
     }
 
     /** Decode steps that replayed a captured graph. */
     public int graphReplays() {
-        return replays;
+        return queue.replays();
     }
 
     // ---- locking ---------------------------------------------------------------------------------------------
 
-    private void enter() {
+    void enter() {
         lock.lock();
         try {
             if (closed) {
@@ -211,7 +184,7 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private void exit() {
+    void exit() {
         lock.unlock();
     }
 
@@ -319,16 +292,18 @@ public final class CudaBackend implements Backend {
         if (n < 1 || startPos < 0) {
             throw new IllegalArgumentException("bad step: " + n + " tokens at position " + startPos);
         }
-        if (lock.isHeldByCurrentThread() && inStep) {
-            abandonStep(); // the previous step of this thread failed before its endStep
+        if (lock.isHeldByCurrentThread() && inStep) { // this thread's previous step failed before its endStep
+            queue.abandon();
+            inStep = false;
+            exit();
         }
         enter();
-        inStep = true;
-        stepPos = startPos;
-        if (config.graphs() && n == 1) {
-            recording = new Recording(startPos);
-        } else {
-            setPos(startPos);
+        try {
+            queue.begin(n, startPos);
+            inStep = true;
+        } catch (RuntimeException | Error e) {
+            exit();
+            throw e;
         }
     }
 
@@ -338,97 +313,11 @@ public final class CudaBackend implements Backend {
             throw new IllegalStateException("endStep without beginStep on this thread");
         }
         try {
-            flushRecording();
+            queue.flush();
         } finally {
             inStep = false;
-            recording = null;
+            queue.abandon();
             exit();
-        }
-    }
-
-    private void abandonStep() {
-        recording = null;
-        inStep = false;
-        exit();
-    }
-
-    private void setPos(int pos) {
-        if (posValid && devicePos == pos) {
-            return;
-        }
-        dev.beforeWrite(posHost);
-        posHost.seg.set(JAVA_INT, 0, pos);
-        dev.cu.memcpyHtoDAsync(stepDev, posHost.seg, 4, dev.stream());
-        dev.enqueued(posHost);
-        posValid = true;
-        devicePos = pos;
-    }
-
-    /** Makes {@code startPos} the position the next kernels read (or checks it against the recorded step's). */
-    private void usePos(int startPos) {
-        if (recording != null) {
-            if (startPos != recording.pos) {
-                throw new IllegalArgumentException("op at position " + startPos + " inside a step that began at "
-                        + recording.pos);
-            }
-        } else {
-            setPos(startPos);
-        }
-    }
-
-    private void growTokens(int capacity) {
-        if (stepDev != 0) {
-            dev.sync();
-            dev.free(stepDev);
-            dev.freeHost(tokenHost);
-            stepDev = 0;
-            tokenHost = null;
-        }
-        stepDev = dev.alloc(4L + 4L * capacity, "step position and tokens");
-        tokenHost = dev.hostSlot(4L * capacity, "step tokens");
-        tokenCapacity = capacity;
-        posValid = false;
-    }
-
-    private void submit(DecodeGraph.Op op) {
-        if (recording != null) {
-            recording.ops.add(op);
-        } else {
-            op.issue(dev, stepDev, stepDev + 4);
-        }
-    }
-
-    private void launch(Kernel k, LaunchConfig c, long... args) {
-        submit(DecodeGraph.Op.launch(k, c, args));
-    }
-
-    /** Runs the recorded decode step: replays its graph, or captures one first. */
-    private void flushRecording() {
-        Recording r = recording;
-        recording = null;
-        if (r == null || r.ops.isEmpty()) {
-            return;
-        }
-        DecodeGraph g = r.cache != null ? r.cache.graph : looseGraph;
-        if (g != null && g.matches(r.ops)) {
-            replays++;
-        } else {
-            if (g != null) {
-                g.destroy(dev);
-                setGraph(r.cache, null);
-            }
-            g = DecodeGraph.capture(dev, r.ops);
-            setGraph(r.cache, g);
-            captures++;
-        }
-        g.launch(dev, r.pos, r.token);
-    }
-
-    private void setGraph(CudaKvCache cache, DecodeGraph g) {
-        if (cache != null) {
-            cache.graph = g;
-        } else {
-            looseGraph = g;
         }
     }
 
@@ -472,20 +361,7 @@ public final class CudaBackend implements Backend {
         }
         enter();
         try {
-            if (recording != null && n == 1) {
-                recording.token = tokens[from];
-            } else {
-                if (n > tokenCapacity) {
-                    growTokens(Math.max(n, 2 * tokenCapacity));
-                }
-                dev.beforeWrite(tokenHost);
-                MemorySegment.copy(tokens, from, tokenHost.seg, JAVA_INT, 0, n);
-                dev.cu.memcpyHtoDAsync(stepDev + 4, tokenHost.seg, 4L * n, dev.stream());
-                dev.enqueued(tokenHost);
-                if (recording != null) { // a multi-token embed inside a decode step: not graphable
-                    flushRecording();
-                }
-            }
+            queue.useTokens(tokens, from, n);
             launch(Kernel.EMBED, Launches.embed(n, w.cols), w.ptr, w.deviceType, CudaDevice.TOKENS, o.ptr, n, w.cols);
         } finally {
             exit();
@@ -578,7 +454,7 @@ public final class CudaBackend implements Backend {
         }
         enter();
         try {
-            usePos(startPos);
+            queue.usePos(startPos);
             launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xt.ptr, CudaDevice.POS, n, heads, headDim,
                     f32(theta), neox ? 1 : 0);
         } finally {
@@ -615,10 +491,8 @@ public final class CudaBackend implements Backend {
             if (c.closed) {
                 throw new IllegalStateException("KV cache is closed");
             }
-            usePos(startPos);
-            if (recording != null && recording.cache == null) {
-                recording.cache = c;
-            }
+            queue.usePos(startPos);
+            queue.noteCache(c);
             long partialNeeded = 4L * n * heads * chunks * (headDim + 2);
             if (partialNeeded > partialBytes) {
                 if (partial != 0) {
@@ -689,11 +563,11 @@ public final class CudaBackend implements Backend {
         enter();
         try {
             if (s.cols == d.cols) {
-                submit(DecodeGraph.Op.copy(d.row(dstRow), s.row(srcRow), 4L * n * s.cols));
+                queue.submit(DecodeGraph.Op.copy(d.row(dstRow), s.row(srcRow), 4L * n * s.cols));
             } else {
                 int cols = Math.min(s.cols, d.cols);
                 for (int i = 0; i < n; i++) {
-                    submit(DecodeGraph.Op.copy(d.row(dstRow + i), s.row(srcRow + i), 4L * cols));
+                    queue.submit(DecodeGraph.Op.copy(d.row(dstRow + i), s.row(srcRow + i), 4L * cols));
                 }
             }
         } finally {
@@ -710,7 +584,7 @@ public final class CudaBackend implements Backend {
         }
         enter();
         try {
-            flushRecording();
+            queue.flush();
             long bytes = 4L * s.cols;
             if (bytes > readHost.seg.byteSize()) {
                 dev.sync();
@@ -728,89 +602,18 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    private void launch(Kernel k, LaunchConfig c, long... args) {
+        queue.launch(k, c, args);
+    }
+
     private static long f32(float f) {
         return Float.floatToRawIntBits(f);
     }
 
-    // ---- KV cache operations (called by CudaKvCache) ---------------------------------------------------------
+    // ---- for CudaKvCache ------------------------------------------------------------------------------------
 
-    void copyCache(CudaKvCache from, KvCache target, int length) {
-        if (!(target instanceof CudaKvCache to) || to.owner != this || to.layers != from.layers
-                || to.kvHeads != from.kvHeads || to.headDim != from.headDim || to.f16 != from.f16
-                || length < 0 || length > from.capacity || length > to.capacity) {
-            throw new IllegalArgumentException("cannot copy " + length + " positions into a KV cache of another shape");
-        }
-        enter();
-        try {
-            checkCache(from);
-            checkCache(to);
-            long bytes = (long) length * from.headDim * from.elementBytes();
-            for (int l = 0; l < from.layers; l++) {
-                for (int h = 0; h < from.kvHeads; h++) {
-                    dev.copy(to.k + to.offset(l, h, 0), from.k + from.offset(l, h, 0), bytes);
-                    dev.copy(to.v + to.offset(l, h, 0), from.v + from.offset(l, h, 0), bytes);
-                }
-            }
-        } finally {
-            exit();
-        }
-    }
-
-    /** Per layer, per head: K positions [0, length) then V positions [0, length) (as the CPU cache orders them). */
-    byte[] exportCache(CudaKvCache c, int length) {
-        if (length < 0 || length > c.capacity || c.bytesPerPosition() * length > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("cannot export " + length + " positions of this KV cache");
-        }
-        byte[] out = new byte[(int) (c.bytesPerPosition() * length)];
-        long chunk = (long) length * c.headDim * c.elementBytes();
-        enter();
-        try (Arena a = Arena.ofConfined()) {
-            checkCache(c);
-            MemorySegment host = a.allocate(Math.max(1, chunk));
-            int at = 0;
-            for (int l = 0; l < c.layers; l++) {
-                for (int h = 0; h < c.kvHeads; h++) {
-                    for (long base : new long[] {c.k, c.v}) {
-                        dev.download(host, base + c.offset(l, h, 0), chunk);
-                        MemorySegment.copy(host, ValueLayout.JAVA_BYTE, 0, out, at, (int) chunk);
-                        at += (int) chunk;
-                    }
-                }
-            }
-            return out;
-        } finally {
-            exit();
-        }
-    }
-
-    void importCache(CudaKvCache c, byte[] data, int length) {
-        if (length < 0 || length > c.capacity || data.length != c.bytesPerPosition() * length) {
-            throw new IllegalArgumentException("KV data of " + data.length + " bytes does not hold " + length
-                    + " positions of " + c.bytesPerPosition() + " bytes for a cache of capacity " + c.capacity);
-        }
-        long chunk = (long) length * c.headDim * c.elementBytes();
-        enter();
-        try {
-            checkCache(c);
-            MemorySegment src = MemorySegment.ofArray(data);
-            long at = 0;
-            for (int l = 0; l < c.layers; l++) {
-                for (int h = 0; h < c.kvHeads; h++) {
-                    for (long base : new long[] {c.k, c.v}) {
-                        dev.upload(base + c.offset(l, h, 0), src.asSlice(at, chunk), chunk);
-                        at += chunk;
-                    }
-                }
-            }
-        } finally {
-            exit();
-        }
-    }
-
-    private static void checkCache(CudaKvCache c) {
-        if (c.closed) {
-            throw new IllegalStateException("KV cache is closed");
-        }
+    CudaDevice device() {
+        return dev;
     }
 
     void closeCache(CudaKvCache c) {
@@ -822,14 +625,7 @@ public final class CudaBackend implements Backend {
             }
             c.closed = true;
             caches.remove(c);
-            if (recording != null && recording.cache == c) {
-                recording.cache = null;
-            }
-            if (c.graph != null) {
-                DecodeGraph g = c.graph;
-                c.graph = null;
-                g.destroy(dev);
-            }
+            queue.dropCache(c);
             if (inStep) { // ops of this step may still use it: free after the step
                 retired.add(c.k);
                 retired.add(c.v);
@@ -852,7 +648,6 @@ public final class CudaBackend implements Backend {
                 return;
             }
             closed = true;
-            recording = null;
             inStep = false;
             RuntimeException failure = null;
             try {
@@ -861,17 +656,9 @@ public final class CudaBackend implements Backend {
                 }
                 for (CudaKvCache c : caches) {
                     c.closed = true;
-                    if (c.graph != null) {
-                        DecodeGraph g = c.graph;
-                        c.graph = null;
-                        g.destroy(dev);
-                    }
+                    queue.dropCache(c);
                 }
-                if (looseGraph != null) {
-                    DecodeGraph g = looseGraph;
-                    looseGraph = null;
-                    g.destroy(dev);
-                }
+                queue.close();
             } catch (RuntimeException e) {
                 failure = e;
             }

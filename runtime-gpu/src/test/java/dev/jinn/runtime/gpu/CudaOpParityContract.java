@@ -43,7 +43,7 @@ abstract class CudaOpParityContract {
     abstract Backend open();
 
     /** Checks after the mat-mul test (which prefill path ran). */
-    void afterMatmul() {}
+    void afterMatmul(GgmlType type) {}
 
     /** Checks after each test (the fake driver: no misuse, nothing leaked once closed). */
     void verifyClosed() {}
@@ -141,7 +141,7 @@ abstract class CudaOpParityContract {
             assertThat(relError(out, n)).as("matmul %s n=%d with bias", type, n)
                     .isLessThanOrEqualTo(matmulBound(type, n) + 1e-5);
         }
-        afterMatmul();
+        afterMatmul(type);
     }
 
     @ParameterizedTest
