@@ -36,11 +36,16 @@ abstract class CudaOpParityContract {
 
     private final Arena arena = Arena.ofShared();
     private final SplittableRandom random = new SplittableRandom(7);
-    CpuBackend cpu;
+    Backend cpu;
     Backend gpu;
 
     /** The backend under test. */
     abstract Backend open();
+
+    /** The backend it is compared with: the CPU backend, unless a suite compares with something else. */
+    Backend reference() {
+        return CpuBackend.create(1);
+    }
 
     /** Checks after the mat-mul test (which prefill path ran). */
     void afterMatmul(GgmlType type) {}
@@ -50,7 +55,7 @@ abstract class CudaOpParityContract {
 
     @BeforeEach
     void openBackends() {
-        cpu = CpuBackend.create(1);
+        cpu = reference();
         gpu = open();
     }
 
