@@ -108,7 +108,8 @@ class CudaBackendLifecycleTest {
             Tensor y = b.tensor(2, 16);
             assertThatThrownBy(() -> b.add(x, y, 1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> b.add(x, x, 3)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(b::endStep).isInstanceOf(IllegalStateException.class);
+            b.endStep(); // no step open on this thread: nothing to do
+            b.add(x, x, 1);
         }
         assertThat(fake.errors()).isEmpty();
     }
