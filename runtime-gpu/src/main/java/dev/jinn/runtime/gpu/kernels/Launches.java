@@ -18,6 +18,8 @@ public final class Launches {
     public static final int MATVEC_ROWS_PER_WARP = 2;
     /** Threads per attention block (four warps, each walking every fourth position of the chunk). */
     static final int ATTENTION_BLOCK = 128;
+    /** The most chunks {@link #attentionChunk} cuts a cache into. */
+    public static final int ATTENTION_MAX_CHUNKS = 64;
     /** The largest head dimension the attention kernels handle (eight values per lane; {@code MAX_HEAD_DIM}). */
     public static final int ATTENTION_MAX_HEAD_DIM = 256;
     /** CUDA's limit on gridDim.y and gridDim.z. */
@@ -110,15 +112,15 @@ public final class Launches {
     }
 
     /**
-     * Positions one {@link Kernel#ATTENTION} block covers, for a cache of {@code capacity} positions: 256, or more
-     * for caches so long that 256 would need more than {@link #MAX_GRID_YZ} chunks.
+     * Positions one {@link Kernel#ATTENTION} block covers, for a cache of {@code capacity} positions: 256, or for
+     * long caches enough to keep them to {@link #ATTENTION_MAX_CHUNKS} chunks (a multiple of 32 either way). Every
+     * chunk is launched at every step, so a 32k cache in chunks of 256 would launch 128 blocks per head, most of them
+     * empty early in a sequence; 64 chunks of 512 keep that cost small and still give each head 64 blocks of work
+     * once the sequence is long.
      */
     public static int attentionChunk(int capacity, int headDim) {
-        int chunk = 256;
-        while (ceilDiv(capacity, chunk) > MAX_GRID_YZ) {
-            chunk *= 2;
-        }
-        return chunk;
+        int chunk = ceilDiv(ceilDiv(Math.max(1, capacity), ATTENTION_MAX_CHUNKS), 32) * 32;
+        return Math.max(256, chunk);
     }
 
     /** Chunks of a cache: fixed per cache so that a captured decode graph stays valid as the sequence grows. */
@@ -126,10 +128,13 @@ public final class Launches {
         return ceilDiv(capacity, attentionChunk(capacity, headDim));
     }
 
-    /** Block (head, chunk, query row) of four warps; {@code headDim} at most {@link #ATTENTION_MAX_HEAD_DIM}. */
+    /**
+     * Block (head, chunk, query row) of four warps; {@code headDim} a multiple of 4 (each lane reads four values at
+     * once) and at most {@link #ATTENTION_MAX_HEAD_DIM}.
+     */
     public static LaunchConfig attention(int n, int heads, int headDim, int nChunks, int chunk) {
-        if (headDim < 1 || headDim > ATTENTION_MAX_HEAD_DIM) {
-            throw new IllegalArgumentException("attention head dimension " + headDim + " is outside [1, "
+        if (headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 != 0) {
+            throw new IllegalArgumentException("attention head dimension " + headDim + " is not a multiple of 4 in [4, "
                     + ATTENTION_MAX_HEAD_DIM + "]");
         }
         checkGridYZ("attention chunks", nChunks);
@@ -161,6 +166,6 @@ public final class Launches {
     }
 
     static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+        return (int) (((long) a + b - 1) / b);
     }
 }

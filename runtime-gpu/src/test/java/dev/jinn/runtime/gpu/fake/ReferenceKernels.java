@@ -72,9 +72,9 @@ public final class ReferenceKernels {
         GgmlType type = type(Kernel.EMBED, a.i32(1));
         require(Kernel.EMBED, c, c.gridX() >= n, "gridDim.x covers the " + n + " token rows");
         require(Kernel.EMBED, c, c.blockX() % 32 == 0, "blockDim.x is whole warps");
-        MemorySegment table = nonNull(Kernel.EMBED, a, 0, "table");
-        MemorySegment tokens = nonNull(Kernel.EMBED, a, 2, "tokens");
-        MemorySegment out = nonNull(Kernel.EMBED, a, 3, "out");
+        MemorySegment table = aligned(Kernel.EMBED, a, 0, "table", weightAlignment(type));
+        MemorySegment tokens = aligned(Kernel.EMBED, a, 2, "tokens", 4);
+        MemorySegment out = aligned(Kernel.EMBED, a, 3, "out", 4);
         long rowBytes = rowBytes(Kernel.EMBED, type, cols);
         float[] row = new float[cols];
         for (int i = 0; i < n; i++) {
@@ -95,9 +95,9 @@ public final class ReferenceKernels {
         float eps = a.f32(5);
         require(Kernel.RMSNORM, c, c.gridX() >= n, "gridDim.x covers the " + n + " rows");
         require(Kernel.RMSNORM, c, c.blockX() % 32 == 0, "blockDim.x is whole warps");
-        MemorySegment x = nonNull(Kernel.RMSNORM, a, 0, "x");
-        MemorySegment w = nonNull(Kernel.RMSNORM, a, 1, "w");
-        MemorySegment out = nonNull(Kernel.RMSNORM, a, 2, "out");
+        MemorySegment x = aligned(Kernel.RMSNORM, a, 0, "x", 4);
+        MemorySegment w = aligned(Kernel.RMSNORM, a, 1, "w", 4);
+        MemorySegment out = aligned(Kernel.RMSNORM, a, 2, "out", 4);
         for (int i = 0; i < n; i++) {
             long base = (long) i * cols;
             double sum = 0;
@@ -123,10 +123,11 @@ public final class ReferenceKernels {
                 + " rows per warp = " + warpRows + " covers the " + rows + " weight rows");
         require(k, c, c.gridY() == n, "gridDim.y equals the " + n + " activation rows");
         require(k, c, c.blockZ() == 1 && c.gridZ() == 1, "the launch is two-dimensional");
-        MemorySegment w = nonNull(k, a, 0, "w");
-        MemorySegment x = nonNull(k, a, 1, "x");
+        MemorySegment w = aligned(k, a, 0, "w", weightAlignment(type));
+        // x is read with 16-byte loads (the float types fall back to scalar loads when it is not aligned)
+        MemorySegment x = aligned(k, a, 1, "x", type.blockElements() == 1 ? 4 : 16);
         MemorySegment bias = a.ptr(2);
-        MemorySegment out = nonNull(k, a, 3, "out");
+        MemorySegment out = aligned(k, a, 3, "out", 4);
         long rowBytes = rowBytes(k, type, cols);
         float[] wr = new float[cols];
         float[][] xs = new float[n][cols];
@@ -154,8 +155,8 @@ public final class ReferenceKernels {
         int cols = a.i32(4);
         require(k, c, c.gridX() >= nrows, "gridDim.x covers the " + nrows + " rows");
         require(k, c, c.blockX() % 32 == 0, "blockDim.x is whole warps");
-        MemorySegment w = nonNull(k, a, 0, "w");
-        MemorySegment out = nonNull(k, a, 1, "out");
+        MemorySegment w = aligned(k, a, 0, "w", weightAlignment(type));
+        MemorySegment out = aligned(k, a, 1, "out", 2);
         long rowBytes = rowBytes(k, type, cols);
         float[] row = new float[cols];
         for (int r = 0; r < nrows; r++) {
@@ -208,7 +209,7 @@ public final class ReferenceKernels {
         for (int i = 0; i < n; i++) {
             float p = start + i;
             for (int j = 0; j < half; j++) {
-                float freq = (float) Math.pow(theta, -2.0 * j / headDim);
+                float freq = (float) Math.pow(theta, -2.0f * j / headDim); // the exponent a float, as the kernel
                 double angle = (double) (p * freq);
                 float cos = (float) Math.cos(angle);
                 float sin = (float) Math.sin(angle);
@@ -281,12 +282,12 @@ public final class ReferenceKernels {
                 + " in a cache of " + capacity);
         require(k, c, c.gridZ() == n, "gridDim.z equals the " + n + " query rows");
         require(k, c, c.blockX() % 32 == 0 && c.blockY() == 1 && c.blockZ() == 1, "blockDim is whole warps in x");
-        require(k, c, headDim <= Launches.ATTENTION_MAX_HEAD_DIM, "head dimension " + headDim + " is at most "
-                + Launches.ATTENTION_MAX_HEAD_DIM);
-        MemorySegment q = nonNull(k, a, 0, "q");
-        MemorySegment kc = nonNull(k, a, 1, "kcache");
-        MemorySegment vc = nonNull(k, a, 2, "vcache");
-        MemorySegment partial = nonNull(k, a, 3, "partial");
+        require(k, c, headDim <= Launches.ATTENTION_MAX_HEAD_DIM && headDim % 4 == 0, "head dimension " + headDim
+                + " is a multiple of 4 and at most " + Launches.ATTENTION_MAX_HEAD_DIM);
+        MemorySegment q = aligned(k, a, 0, "q", 16);
+        MemorySegment kc = aligned(k, a, 1, "kcache", f16 ? 8 : 16);
+        MemorySegment vc = aligned(k, a, 2, "vcache", f16 ? 8 : 16);
+        MemorySegment partial = aligned(k, a, 3, "partial", 4);
         int start = nonNull(k, a, 4, "pos").getAtIndex(I32, 0);
         if (start < 0 || (long) start + n > capacity) {
             throw new IllegalArgumentException("jinn_attention: query positions " + start + ".." + (start + n - 1L)
@@ -456,6 +457,28 @@ public final class ReferenceKernels {
             throw new IllegalArgumentException(k.symbol() + ": parameter " + i + " (" + name + ") is a null pointer");
         }
         return s;
+    }
+
+    /**
+     * The pointer parameter {@code i}, non-null and aligned to {@code bytes} as the CUDA kernel's loads need
+     * (KERNELS.md: device allocations are 256-byte aligned, so only an offset pointer can break this).
+     */
+    private static MemorySegment aligned(Kernel k, KernelArgs a, int i, String name, int bytes) {
+        MemorySegment s = nonNull(k, a, i, name);
+        if (s.address() % bytes != 0) {
+            throw new IllegalArgumentException(k.symbol() + ": parameter " + i + " (" + name + ") at 0x"
+                    + Long.toHexString(s.address()) + " is not " + bytes + "-byte aligned, as the kernel's loads need");
+        }
+        return s;
+    }
+
+    /** The alignment a kernel needs of a weight matrix of {@code type}: 16 for the 16-byte-read K blocks. */
+    private static int weightAlignment(GgmlType type) {
+        return switch (type) {
+            case Q4_K, Q5_K -> 16;
+            case F32 -> 4;
+            default -> 2;
+        };
     }
 
     private static void requireThreads(Kernel k, LaunchConfig c, long count) {

@@ -119,7 +119,7 @@ class ReferenceKernelsTest {
             }
         }
         // rows 2..6 of the table as bf16
-        MemorySegment bf = arena.allocate(5L * cols * 2);
+        MemorySegment bf = arena.allocate(5L * cols * 2, 256);
         launch(Launches.dequantBf16Kernel(wt.type.id()), Launches.dequantBf16(wt.type.id(), 5, cols), table, bf, 2, 5,
                 cols);
         for (int r = 0; r < 5; r++) {
@@ -142,7 +142,7 @@ class ReferenceKernelsTest {
         float tieDown = Float.intBitsToFloat(0x3F808000); // halfway between bf16 0x3F80 and 0x3F81: stays even
         float tieUp = Float.intBitsToFloat(0x3F818000); // halfway between 0x3F81 and 0x3F82: goes to even 0x3F82
         float above = Float.intBitsToFloat(0x3F808001);
-        MemorySegment out = arena.allocate(8);
+        MemorySegment out = arena.allocate(8, 256);
         launch(Kernel.F32_TO_BF16, Launches.f32ToBf16(4), floats(new float[] {tieDown, tieUp, above, -2.5f}), out, 4);
         assertThat(new short[] {out.getAtIndex(I16, 0), out.getAtIndex(I16, 1), out.getAtIndex(I16, 2),
                 out.getAtIndex(I16, 3)}).containsExactly((short) 0x3F80, (short) 0x3F82, (short) 0x3F81,
@@ -213,8 +213,8 @@ class ReferenceKernelsTest {
         int chunk = 32;
         int nChunks = 4;
         Random rnd = new Random(f16 ? 1 : 2);
-        MemorySegment kc = arena.allocate((long) kvHeads * capacity * headDim * 4);
-        MemorySegment vc = arena.allocate((long) kvHeads * capacity * headDim * 4);
+        MemorySegment kc = arena.allocate((long) kvHeads * capacity * headDim * 4, 256);
+        MemorySegment vc = arena.allocate((long) kvHeads * capacity * headDim * 4, 256);
         KvCache cpuCache = cpu.kvCache(1, kvHeads, headDim, capacity, f16 ? KvCacheType.F16 : KvCacheType.F32);
         float[][] keys = new float[capacity][];
         float[][] values = new float[capacity][];
@@ -232,7 +232,7 @@ class ReferenceKernelsTest {
             MemorySegment pos = ints(new int[] {start});
             launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), floats(k), floats(v), kc, vc, pos, n,
                     kvHeads, headDim, capacity, f16 ? 1 : 0);
-            MemorySegment partial = arena.allocate((long) n * heads * nChunks * (headDim + 2) * 4);
+            MemorySegment partial = arena.allocate((long) n * heads * nChunks * (headDim + 2) * 4, 256);
             partial.fill((byte) 0xFF); // NaN: values of empty chunks must never be read
             float scale = (float) (1 / Math.sqrt(headDim));
             launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, nChunks, chunk), floats(q), kc, vc,
@@ -290,7 +290,7 @@ class ReferenceKernelsTest {
             for (int rows : new int[] {1, 7, 8, 9, 4096 + 3}) {
                 for (int n : new int[] {1, 2}) {
                     int cols = 256;
-                    MemorySegment w = arena.allocate(rows * rowBytes(wt.type, cols));
+                    MemorySegment w = arena.allocate(rows * rowBytes(wt.type, cols), 256);
                     launch(Launches.matvecKernel(id), Launches.matvec(id, rows, cols, n), w,
                             floats(new float[n * cols]), null, floats(new float[n * rows]), rows, cols, n);
                 }
@@ -299,18 +299,24 @@ class ReferenceKernelsTest {
         for (int headDim : new int[] {32, 64, 80, 128, 256}) {
             MemorySegment x = floats(new float[2 * 3 * headDim]);
             launch(Kernel.ROPE, Launches.rope(2, 3, headDim), x, ints(new int[] {0}), 2, 3, headDim, 1e4f, 0);
-            MemorySegment partial = arena.allocate(2L * 3 * (headDim + 2) * 4);
+            MemorySegment partial = arena.allocate(2L * 3 * (headDim + 2) * 4, 256);
             launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(2, 3, headDim, 1), partial, x, 2, 3, headDim, 1);
         }
-        assertThat(Launches.attentionChunks(1 << 30, 128)).isLessThanOrEqualTo(Launches.MAX_GRID_YZ);
-        assertThat(Launches.attentionChunk(1 << 30, 128) % 32).isZero();
+        for (int capacity : new int[] {1, 100, 4096, 32768, 100_000, 1 << 30, Integer.MAX_VALUE}) {
+            int chunk = Launches.attentionChunk(capacity, 128);
+            assertThat(chunk % 32).as("chunk for %d", capacity).isZero();
+            assertThat(Launches.attentionChunks(capacity, 128)).as("chunks of %d", capacity)
+                    .isBetween(1, Launches.ATTENTION_MAX_CHUNKS);
+            assertThat((long) chunk * Launches.attentionChunks(capacity, 128)).isGreaterThanOrEqualTo(capacity);
+        }
+        assertThat(Launches.attentionChunk(4096, 128)).isEqualTo(256);
     }
 
     @Test
     void twinsRefuseGeometryThatLeavesWorkUndone() {
         int rows = 64;
         int cols = 32;
-        MemorySegment w = arena.allocate(rows * 34L);
+        MemorySegment w = arena.allocate(rows * 34L, 256);
         MemorySegment x = floats(new float[2 * cols]);
         MemorySegment out = floats(new float[2 * rows]);
         LaunchConfig good = Launches.matvec(8, rows, cols, 2);
@@ -329,6 +335,11 @@ class ReferenceKernelsTest {
                 ints(new int[] {0}), 1, 1, 1, 32, 100, 32, 0, 1f)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("4 chunks");
         assertThatThrownBy(() -> Launches.matvec(8, rows, cols, 70_000)).isInstanceOf(IllegalArgumentException.class);
+        MemorySegment q4k = arena.allocate(2 * 144 + 16, 256);
+        MemorySegment offBy8 = q4k.asSlice(8);
+        assertThatThrownBy(() -> launch(Kernel.MATVEC_Q4_K, Launches.matvec(12, 2, 256, 1), offBy8,
+                floats(new float[256]), null, floats(new float[2]), 2, 256, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("16-byte aligned");
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

@@ -1,0 +1,343 @@
+package dev.jinn.runtime.gpu.fake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.jinn.quant.GgmlType;
+import dev.jinn.quant.QuantCodecs;
+import dev.jinn.runtime.gpu.kernels.Kernel;
+import dev.jinn.runtime.gpu.kernels.LaunchConfig;
+import dev.jinn.runtime.gpu.kernels.Launches;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The CUDA kernels themselves, without a GPU: the unchanged sources under {@code src/main/cuda} are compiled with
+ * g++ against the host shim in {@code src/test/cuda-emu} (one CPU thread per CUDA thread, warps and blocks meeting
+ * at barriers, misaligned vector loads aborting) and every kernel is launched with the geometry of
+ * {@link Launches} on seeded random data, against its Java twin. This checks indexing, block layouts, lane splits,
+ * reductions and the online softmax of the real kernel code; it cannot check speed or nvcc-specific code generation.
+ * Skipped, with the reason, where no g++ (C++20) is installed.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CudaEmulationTest {
+    private static final ValueLayout.OfFloat F32 =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static Arena libraryArena;
+    private static MethodHandle emuLaunch;
+
+    private final Arena arena = Arena.ofConfined();
+    private final java.util.Map<Kernel, FakeKernel> twins = ReferenceKernels.all();
+
+    @BeforeAll
+    static void compileKernelsForTheHost() throws IOException, InterruptedException {
+        Path out = Path.of("target/cuda-emu");
+        Files.createDirectories(out);
+        Path lib = out.resolve("libjinnemu.so");
+        List<String> cmd = List.of("g++", "-std=c++20", "-O1", "-ffp-contract=off", "-fPIC", "-shared", "-pthread",
+                "-Isrc/test/cuda-emu", "-Isrc/main/cuda", "-o", lib.toString(), "src/test/cuda-emu/emu.cpp");
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("no g++ to compile the CUDA sources for host emulation: " + e.getMessage());
+            return;
+        }
+        String log = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("g++ on the CUDA sources with the emulation shim:\n%s", log).isZero();
+        libraryArena = Arena.ofShared();
+        SymbolLookup lookup = SymbolLookup.libraryLookup(lib, libraryArena);
+        emuLaunch = Linker.nativeLinker().downcallHandle(lookup.findOrThrow("emu_launch"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
+
+    @AfterAll
+    static void unload() {
+        if (libraryArena != null) {
+            libraryArena.close();
+        }
+    }
+
+    @AfterEach
+    void free() {
+        arena.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReferenceKernelsTest.WeightType.class)
+    void matvecMatchesTheTwin(ReferenceKernelsTest.WeightType wt) {
+        GgmlType t = wt.type;
+        int[] colsToTry = t.blockElements() == 1 ? new int[] {100, 1024} : new int[] {768, 1024};
+        for (int cols : colsToTry) {
+            int rows = 37;
+            int n = 2;
+            Random rnd = new Random(31 * cols + wt.ordinal());
+            float[] wv = randoms(rnd, rows * cols, 1f);
+            MemorySegment w = encode(t, wv, rows, cols);
+            MemorySegment x = floats(randoms(rnd, n * cols, 1f));
+            MemorySegment bias = floats(randoms(rnd, rows, 1f));
+            LaunchConfig c = Launches.matvec(t.id(), rows, cols, n);
+            Kernel k = Launches.matvecKernel(t.id());
+            MemorySegment gpu = floats(new float[n * rows]);
+            MemorySegment twin = floats(new float[n * rows]);
+            emulate(k, c, w, x, bias, gpu, rows, cols, n);
+            twin(k, c, w, x, bias, twin, rows, cols, n);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                QuantCodecs.require(t).decode(w, r * rowBytes(t, cols), row, 0, cols);
+                for (int i = 0; i < n; i++) {
+                    double mag = Math.abs(bias.getAtIndex(F32, r));
+                    for (int j = 0; j < cols; j++) {
+                        mag += Math.abs(row[j] * x.getAtIndex(F32, (long) i * cols + j));
+                    }
+                    long o = (long) i * rows + r;
+                    assertThat(gpu.getAtIndex(F32, o)).as("%s cols %d row %d x %d", t, cols, r, i)
+                            .isCloseTo(twin.getAtIndex(F32, o), within((float) (2e-6 * mag)));
+                }
+            }
+            // no bias
+            emulate(k, c, w, x, null, gpu, rows, cols, n);
+            twin(k, c, w, x, null, twin, rows, cols, n);
+            assertThat(gpu.getAtIndex(F32, rows + 3)).isCloseTo(twin.getAtIndex(F32, rows + 3), within(1e-3f));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReferenceKernelsTest.WeightType.class)
+    void embedAndDequantizeEqualTheTwinBitForBit(ReferenceKernelsTest.WeightType wt) {
+        GgmlType t = wt.type;
+        int rows = 6;
+        int cols = 512;
+        MemorySegment table = encode(t, randoms(new Random(wt.ordinal()), rows * cols, 2f), rows, cols);
+        MemorySegment tokens = ints(new int[] {5, 0, 3});
+        MemorySegment gpu = floats(new float[3 * cols]);
+        MemorySegment twin = floats(new float[3 * cols]);
+        LaunchConfig c = Launches.embed(3, cols);
+        emulate(Kernel.EMBED, c, table, t.id(), tokens, gpu, 3, cols);
+        twin(Kernel.EMBED, c, table, t.id(), tokens, twin, 3, cols);
+        assertThat(gpu.toArray(ValueLayout.JAVA_BYTE)).as("embed %s", t).isEqualTo(twin.toArray(ValueLayout.JAVA_BYTE));
+
+        Kernel dq = Launches.dequantBf16Kernel(t.id());
+        LaunchConfig dc = Launches.dequantBf16(t.id(), 4, cols);
+        MemorySegment gb = arena.allocate(4L * cols * 2, 256);
+        MemorySegment tb = arena.allocate(4L * cols * 2, 256);
+        emulate(dq, dc, table, gb, 1, 4, cols);
+        twin(dq, dc, table, tb, 1, 4, cols);
+        assertThat(gb.toArray(ValueLayout.JAVA_BYTE)).as("dequant %s", t).isEqualTo(tb.toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    @Test
+    void elementwiseAndRowKernelsMatchTheTwins() {
+        int n = 3;
+        int cols = 1000;
+        Random rnd = new Random(9);
+        float[] xv = randoms(rnd, n * cols, 3f);
+        xv[7] = Float.intBitsToFloat(0x3F808000); // a bf16 tie
+        MemorySegment x = floats(xv);
+        MemorySegment y = floats(randoms(rnd, n * cols, 3f));
+        MemorySegment w = floats(randoms(rnd, cols, 1f));
+
+        compare(Kernel.RMSNORM, Launches.rmsNorm(n, cols), n * cols, 1e-6f, (out, args) -> new Object[] {x, w, out,
+                n, cols, 1e-6f});
+        compare(Kernel.SWIGLU, Launches.elementwise(n * cols), n * cols, 1e-6f, (out, args) -> new Object[] {x, y, out,
+                n * cols});
+        compare(Kernel.ADD, Launches.elementwise(n * cols), n * cols, 0f, (out, args) -> {
+            MemorySegment.copy(x, 0, out, 0, x.byteSize());
+            return new Object[] {out, y, n * cols};
+        });
+        compare(Kernel.ADD_BIAS, Launches.addBias(n, cols), n * cols, 0f, (out, args) -> {
+            MemorySegment.copy(x, 0, out, 0, x.byteSize());
+            return new Object[] {out, w, n, cols};
+        });
+        MemorySegment gb = arena.allocate(n * cols * 2L, 256);
+        MemorySegment tb = arena.allocate(n * cols * 2L, 256);
+        emulate(Kernel.F32_TO_BF16, Launches.f32ToBf16(n * cols), x, gb, n * cols);
+        twin(Kernel.F32_TO_BF16, Launches.f32ToBf16(n * cols), x, tb, n * cols);
+        assertThat(gb.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(tb.toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"64,0,3", "64,1,4095", "128,1,70000", "80,0,4095", "80,1,5"})
+    void ropeMatchesTheTwin(int headDim, int neox, int start) {
+        int n = 2;
+        int heads = 3;
+        MemorySegment x = floats(randoms(new Random(headDim), n * heads * headDim, 1f));
+        MemorySegment pos = ints(new int[] {start});
+        // the angle pos·freq is a float: one ulp of freq (powf on the GPU may differ from Math.pow by that) moves it
+        // by pos·2^-24 radians
+        float tolerance = 2e-6f + (start + n) * 0x1p-22f;
+        compare(Kernel.ROPE, Launches.rope(n, heads, headDim), n * heads * headDim, tolerance, (out, args) -> {
+            MemorySegment.copy(x, 0, out, 0, x.byteSize());
+            return new Object[] {out, pos, n, heads, headDim, 1_000_000f, neox};
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource({"128,1", "80,0"})
+    void kvStoreAttentionAndReduceMatchTheTwins(int headDim, int f16) {
+        attention(headDim, f16);
+    }
+
+    /** More head sizes; slow because every emulated warp shuffle is a barrier of 32 threads. */
+    @ParameterizedTest
+    @CsvSource({"64,0", "64,1", "256,1", "256,0", "80,1"})
+    @Tag("slow")
+    void kvStoreAttentionAndReduceMatchTheTwinsForMoreHeadSizes(int headDim, int f16) {
+        attention(headDim, f16);
+    }
+
+    private void attention(int headDim, int f16) {
+        int heads = 4;
+        int kvHeads = 2;
+        int capacity = 100;
+        int chunk = 32;
+        int nChunks = 4;
+        int elem = f16 != 0 ? 2 : 4;
+        Random rnd = new Random(headDim + f16);
+        MemorySegment gk = arena.allocate((long) kvHeads * capacity * headDim * elem, 256);
+        MemorySegment gv = arena.allocate((long) kvHeads * capacity * headDim * elem, 256);
+        MemorySegment tk = arena.allocate(gk.byteSize(), 256);
+        MemorySegment tv = arena.allocate(gv.byteSize(), 256);
+        int start = 0;
+        for (int n : new int[] {5, 30, 2}) { // 0..4, 5..34 (across 32), 35..36
+            MemorySegment k = floats(randoms(rnd, n * kvHeads * headDim, 1f));
+            MemorySegment v = floats(randoms(rnd, n * kvHeads * headDim, 1f));
+            MemorySegment q = floats(randoms(rnd, n * heads * headDim, 1f));
+            MemorySegment pos = ints(new int[] {start});
+            LaunchConfig sc = Launches.kvStore(n, kvHeads, headDim);
+            emulate(Kernel.KV_STORE, sc, k, v, gk, gv, pos, n, kvHeads, headDim, capacity, f16);
+            twin(Kernel.KV_STORE, sc, k, v, tk, tv, pos, n, kvHeads, headDim, capacity, f16);
+            assertThat(gk.toArray(ValueLayout.JAVA_BYTE)).as("k cache").isEqualTo(tk.toArray(ValueLayout.JAVA_BYTE));
+            assertThat(gv.toArray(ValueLayout.JAVA_BYTE)).as("v cache").isEqualTo(tv.toArray(ValueLayout.JAVA_BYTE));
+
+            float scale = (float) (1 / Math.sqrt(headDim));
+            long recBytes = (long) n * heads * nChunks * (headDim + 2) * 4;
+            MemorySegment gp = arena.allocate(recBytes, 256);
+            MemorySegment tp = arena.allocate(recBytes, 256);
+            LaunchConfig ac = Launches.attention(n, heads, headDim, nChunks, chunk);
+            emulate(Kernel.ATTENTION, ac, q, gk, gv, gp, pos, n, heads, kvHeads, headDim, capacity, chunk, f16, scale);
+            twin(Kernel.ATTENTION, ac, q, tk, tv, tp, pos, n, heads, kvHeads, headDim, capacity, chunk, f16, scale);
+            for (long r = 0; r < (long) n * heads * nChunks; r++) {
+                long m = r * (headDim + 2) + headDim;
+                assertThat(gp.getAtIndex(F32, m)).as("max of record %d", r).isCloseTo(tp.getAtIndex(F32, m),
+                        within(1e-5f));
+                assertThat(gp.getAtIndex(F32, m + 1)).as("sum of record %d", r)
+                        .isCloseTo(tp.getAtIndex(F32, m + 1), within(1e-5f * Math.max(1, tp.getAtIndex(F32, m + 1))));
+            }
+            MemorySegment go = floats(new float[n * heads * headDim]);
+            MemorySegment to = floats(new float[n * heads * headDim]);
+            LaunchConfig rc = Launches.attentionReduce(n, heads, headDim, nChunks);
+            emulate(Kernel.ATTENTION_REDUCE, rc, gp, go, n, heads, headDim, nChunks);
+            twin(Kernel.ATTENTION_REDUCE, rc, tp, to, n, heads, headDim, nChunks);
+            for (long e = 0; e < (long) n * heads * headDim; e++) {
+                assertThat(go.getAtIndex(F32, e)).as("step at %d, element %d", start, e)
+                        .isCloseTo(to.getAtIndex(F32, e), within(2e-6f));
+            }
+            start += n;
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Args {
+        Object[] with(MemorySegment out, Object unused);
+    }
+
+    /** Runs k on the emulator and on the twin, each into its own output of {@code count} floats, and compares. */
+    private void compare(Kernel k, LaunchConfig c, int count, float tolerance, Args args) {
+        MemorySegment gpu = floats(new float[count]);
+        MemorySegment twin = floats(new float[count]);
+        emulate(k, c, args.with(gpu, null));
+        twin(k, c, args.with(twin, null));
+        for (int i = 0; i < count; i++) {
+            float want = twin.getAtIndex(F32, i);
+            assertThat(gpu.getAtIndex(F32, i)).as("%s element %d", k.symbol(), i)
+                    .isCloseTo(want, within(tolerance * Math.max(1f, Math.abs(want))));
+        }
+    }
+
+    private void twin(Kernel k, LaunchConfig c, Object... args) {
+        twins.get(k).launch(c, HostArgs.of(args));
+    }
+
+    /** Launches the emulated CUDA kernel with {@code void** kernelParams} built from the arguments' kinds. */
+    private void emulate(Kernel k, LaunchConfig c, Object... args) {
+        assertThat(args).hasSize(k.params().size());
+        MemorySegment params = arena.allocate(ValueLayout.ADDRESS, args.length);
+        for (int i = 0; i < args.length; i++) {
+            MemorySegment slot = arena.allocate(8, 8);
+            switch (k.params().get(i)) {
+                case PTR -> slot.set(ValueLayout.ADDRESS, 0, args[i] == null ? MemorySegment.NULL
+                        : (MemorySegment) args[i]);
+                case I32 -> slot.set(ValueLayout.JAVA_INT, 0, (Integer) args[i]);
+                case F32 -> slot.set(ValueLayout.JAVA_FLOAT, 0, (Float) args[i]);
+            }
+            params.setAtIndex(ValueLayout.ADDRESS, i, slot);
+        }
+        int rc;
+        try {
+            rc = (int) emuLaunch.invokeExact(arena.allocateFrom(k.symbol()), c.gridX(), c.gridY(), c.gridZ(),
+                    c.blockX(), c.blockY(), c.blockZ(), params);
+        } catch (Throwable t) {
+            throw new AssertionError("emulated launch of " + k.symbol() + " failed", t);
+        }
+        assertThat(rc).as("emu_launch(%s, %s)", k.symbol(), c).isZero();
+    }
+
+    private static long rowBytes(GgmlType t, int cols) {
+        return (long) cols / t.blockElements() * t.blockBytes();
+    }
+
+    private MemorySegment encode(GgmlType t, float[] values, int rows, int cols) {
+        MemorySegment s = arena.allocate(rows * rowBytes(t, cols), 256);
+        QuantCodecs.require(t).encode(values, 0, s, 0, rows * cols);
+        return s;
+    }
+
+    private MemorySegment floats(float[] v) {
+        MemorySegment s = arena.allocate(Math.max(4, v.length * 4L), 256);
+        MemorySegment.copy(v, 0, s, F32, 0, v.length);
+        return s;
+    }
+
+    private MemorySegment ints(int[] v) {
+        MemorySegment s = arena.allocate(v.length * 4L, 256);
+        MemorySegment.copy(v, 0, s, I32, 0, v.length);
+        return s;
+    }
+
+    private static float[] randoms(Random rnd, int count, float scale) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) rnd.nextGaussian() * scale;
+        }
+        return v;
+    }
+}
