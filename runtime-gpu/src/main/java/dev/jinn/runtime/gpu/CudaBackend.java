@@ -266,7 +266,7 @@ public final class CudaBackend implements Backend {
                     + " (use KvCacheType.F16, the default)");
         }
         boolean f16 = type != KvCacheType.F32;
-        long bytes = (long) layers * kvHeads * capacity * headDim * (f16 ? 2 : 4);
+        long bytes = layers * CudaKvCache.layerBytes(kvHeads, capacity, headDim, f16);
         enter();
         try {
             long k = dev.alloc(bytes, "the keys of a KV cache of " + capacity + " positions");
@@ -475,6 +475,7 @@ public final class CudaBackend implements Backend {
         CudaTensor o = t(out);
         rowsFit("attention", n, qt, kt, vt, o);
         if (layer < 0 || layer >= c.layers || kvHeads != c.kvHeads || headDim != c.headDim || heads % kvHeads != 0
+                || headDim % 4 != 0 || headDim > Launches.ATTENTION_MAX_HEAD_DIM
                 || qt.cols != heads * headDim || o.cols != heads * headDim || kt.cols != kvHeads * headDim
                 || vt.cols != kvHeads * headDim) {
             throw new IllegalArgumentException("attention of layer " + layer + ", " + heads + "/" + kvHeads

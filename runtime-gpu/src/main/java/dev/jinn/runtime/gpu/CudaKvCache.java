@@ -40,9 +40,13 @@ final class CudaKvCache implements KvCache {
         return f16 ? 2 : 4;
     }
 
-    /** Bytes of one layer of K (or V). */
+    /** Bytes of one layer of K (or V), rounded up to 256 so every layer's base is aligned as kernels need. */
     long layerBytes() {
-        return (long) kvHeads * capacity * headDim * elementBytes();
+        return layerBytes(kvHeads, capacity, headDim, f16);
+    }
+
+    static long layerBytes(int kvHeads, int capacity, int headDim, boolean f16) {
+        return ((long) kvHeads * capacity * headDim * (f16 ? 2 : 4) + 255) & ~255L;
     }
 
     /** Offset of position {@code pos} of one head of one layer. */

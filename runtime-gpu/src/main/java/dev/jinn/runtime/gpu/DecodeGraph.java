@@ -13,10 +13,12 @@ import java.util.Objects;
 /**
  * A captured decode step (n = 1): the CUDA graph of its ops and the exact op list it was captured from, so a step
  * whose ops differ in any way (another kind, count, tensor, geometry) is recognised and re-captured instead of
- * replayed. The step's position and token id live in this graph's own device slot {@code [pos, token]}, filled by
+ * replayed. The step's position and token id live in this graph's own device slot (position, token), filled by
  * the captured first node, a copy from this graph's pinned host slot that {@link #launch} writes before each replay.
  */
 final class DecodeGraph {
+    /** {@code [pos, pad][token]}: the token 16-byte aligned like every kernel pointer. */
+    private static final int SLOT_BYTES = StepQueue.TOKENS_OFFSET + 4;
     /**
      * One queued op: a kernel launch ({@code kernel} != null; {@code args} as {@link CudaDevice#launch} takes them)
      * or a device-to-device copy.
@@ -71,16 +73,16 @@ final class DecodeGraph {
 
     /** Captures {@code ops} on the device's stream (nothing runs yet); frees what it made if capture fails. */
     static DecodeGraph capture(CudaDevice d, List<Op> ops) {
-        long slot = d.alloc(8, "decode graph position and token");
+        long slot = d.alloc(SLOT_BYTES, "decode graph position and token");
         CudaDevice.HostSlot host = null;
         MemorySegment graph = null;
         try {
-            host = d.hostSlot(8, "decode graph position and token");
+            host = d.hostSlot(SLOT_BYTES, "decode graph position and token");
             d.cu.streamBeginCapture(d.stream(), CudaDriver.CAPTURE_MODE_RELAXED);
             try {
-                d.cu.memcpyHtoDAsync(slot, host.seg, 8, d.stream());
+                d.cu.memcpyHtoDAsync(slot, host.seg, SLOT_BYTES, d.stream());
                 for (Op op : ops) {
-                    op.issue(d, slot, slot + 4);
+                    op.issue(d, slot, slot + StepQueue.TOKENS_OFFSET);
                 }
             } finally {
                 graph = d.cu.streamEndCapture(d.stream());
@@ -104,7 +106,7 @@ final class DecodeGraph {
     void launch(CudaDevice d, int pos, int token) {
         d.beforeWrite(hostSlot);
         hostSlot.seg.set(JAVA_INT, 0, pos);
-        hostSlot.seg.set(JAVA_INT, 4, token);
+        hostSlot.seg.set(JAVA_INT, StepQueue.TOKENS_OFFSET, token);
         d.cu.graphLaunch(exec, d.stream());
         d.enqueued(hostSlot);
     }

@@ -13,11 +13,13 @@ import java.util.List;
  * recording that becomes a CUDA graph at the step's first read.
  *
  * <p>Kernels read the step's position and token ids from device memory ({@link CudaDevice#POS} /
- * {@link CudaDevice#TOKENS} arguments). Eagerly, that is one device buffer {@code [pos][tokens...]} filled by async
+ * {@link CudaDevice#TOKENS} arguments). Eagerly, that is one device buffer {@code [pos, pad to 16 bytes][tokens...]} filled by async
  * copies from pinned slots, in stream order before the kernels that read it. In a recorded step it is the graph's
  * own slot, written by the graph's first node. Guarded by the backend's lock.
  */
 final class StepQueue {
+    /** Where token ids start after the position: kernels want every pointer 16-byte aligned (KERNELS.md). */
+    static final int TOKENS_OFFSET = 16;
     private final CudaDevice dev;
     private final boolean graphs;
     private long stepDev;
@@ -122,7 +124,7 @@ final class StepQueue {
         }
         dev.beforeWrite(tokenHost);
         MemorySegment.copy(tokens, from, tokenHost.seg, JAVA_INT, 0, n);
-        dev.cu.memcpyHtoDAsync(stepDev + 4, tokenHost.seg, 4L * n, dev.stream());
+        dev.cu.memcpyHtoDAsync(stepDev + TOKENS_OFFSET, tokenHost.seg, 4L * n, dev.stream());
         dev.enqueued(tokenHost);
     }
 
@@ -163,7 +165,7 @@ final class StepQueue {
         if (recording != null) {
             recording.ops.add(op);
         } else {
-            op.issue(dev, stepDev, stepDev + 4);
+            op.issue(dev, stepDev, stepDev + TOKENS_OFFSET);
         }
     }
 
@@ -187,7 +189,7 @@ final class StepQueue {
             stepDev = 0;
             tokenHost = null;
         }
-        stepDev = dev.alloc(4L + 4L * capacity, "the step position and tokens");
+        stepDev = dev.alloc(TOKENS_OFFSET + 4L * capacity, "the step position and tokens");
         tokenHost = dev.hostSlot(4L * capacity, "the step tokens");
         tokenCapacity = capacity;
         posValid = false;
