@@ -1,6 +1,6 @@
 /** CUDA backend through java.lang.foreign: driver API, cuBLAS, precompiled kernels. */
 module dev.jinn.runtime.gpu {
-    requires dev.jinn.engine;
+    requires transitive dev.jinn.engine;
     requires com.google.common;
     requires org.slf4j;
 

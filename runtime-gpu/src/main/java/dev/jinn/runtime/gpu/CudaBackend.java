@@ -43,7 +43,11 @@ public final class CudaBackend implements Backend {
     public static final long DEFAULT_TILE_BYTES = 64L << 20;
     /** Fewest prefill rows that go through cuBLAS (see {@link #usesGemm}). */
     static final int CUBLAS_MIN_ROWS = 8;
-    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** Made on first use, so that probing (which may touch this class's constants) starts no thread. */
+    private static final class Cleaning {
+        static final Cleaner CLEANER = Cleaner.create();
+    }
 
     /**
      * @param graphs    capture and replay decode steps as CUDA graphs
@@ -96,7 +100,7 @@ public final class CudaBackend implements Backend {
      * @param blas cuBLAS, or null to run prefill with the mat-vec kernels
      * @throws CudaException when a driver call fails (e.g. out of memory)
      */
-    public static CudaBackend open(CudaDriver cu, Cublas blas, byte[] image, Config config) {
+    static CudaBackend open(CudaDriver cu, Cublas blas, byte[] image, Config config) {
         CudaDevice d = CudaDevice.open(cu, blas, image);
         CudaBackend b = new CudaBackend(d, config);
         try {
@@ -248,7 +252,7 @@ public final class CudaBackend implements Backend {
             long p = dev.alloc(4L * rows * cols, "a " + rows + " x " + cols + " activation tensor");
             CudaTensor t = new CudaTensor(this, rows, cols, p);
             ConcurrentLinkedQueue<Long> q = unreachable;
-            CLEANER.register(t, () -> q.add(p));
+            Cleaning.CLEANER.register(t, () -> q.add(p));
             return t;
         } finally {
             exit();

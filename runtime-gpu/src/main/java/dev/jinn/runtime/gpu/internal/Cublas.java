@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  * {@code cublasGemmEx} (signature and enum values as in NVIDIA's cuBLAS documentation; the headers are not needed).
  * A status other than {@code CUBLAS_STATUS_SUCCESS} throws {@link CudaException}.
  */
+@SuppressWarnings("restricted") // binding native code is what this class is for (--enable-native-access)
 public final class Cublas {
     /** {@code CUDA_R_32F}. */
     public static final int R_32F = 0;

@@ -23,6 +23,7 @@ import java.util.Optional;
  * {@code cuGetErrorName}. Device pointers ({@code CUdeviceptr}) are {@code long}s; opaque handles (contexts,
  * streams, modules, functions, events, graphs) are {@link MemorySegment} addresses. Thread-safe (the driver is).
  */
+@SuppressWarnings("restricted") // binding native code is what this class is for (--enable-native-access)
 public final class CudaDriver {
     /** {@code CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR}. */
     public static final int ATTR_CC_MAJOR = 75;

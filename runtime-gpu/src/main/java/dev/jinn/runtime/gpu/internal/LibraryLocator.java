@@ -23,6 +23,7 @@ import java.util.Set;
  * <p>The library stays loaded for the life of the JVM (the global arena): downcall handles into it may be held by
  * any backend, and a driver cannot be safely unloaded anyway.
  */
+@SuppressWarnings("restricted") // binding native code is what this class is for (--enable-native-access)
 public final class LibraryLocator {
     private LibraryLocator() {}
 

@@ -45,6 +45,7 @@ import java.util.function.IntSupplier;
  * </ul>
  * Every entry point catches everything (an exception thrown through an upcall stub would kill the JVM).
  */
+@SuppressWarnings("restricted") // binding native code is what this class is for (--enable-native-access)
 public final class FakeCuda implements AutoCloseable {
     public static final int ERROR_INVALID_VALUE = 1;
     public static final int ERROR_OUT_OF_MEMORY = 2;
