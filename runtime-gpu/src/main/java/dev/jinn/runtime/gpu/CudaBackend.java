@@ -175,16 +175,21 @@ public final class CudaBackend implements Backend {
             if (closed) {
                 throw new IllegalStateException("CUDA backend is closed");
             }
-            if (!contextSet.get()) {
-                dev.cu.setCurrent(dev.context());
-                contextSet.set(true);
-            }
+            ensureContext();
             if (!inStep) {
                 freeUnreachable();
             }
         } catch (RuntimeException | Error e) {
             lock.unlock();
             throw e;
+        }
+    }
+
+    /** The driver's current context is per thread: make ours current on this one (once). */
+    private void ensureContext() {
+        if (!contextSet.get()) {
+            dev.cu.setCurrent(dev.context());
+            contextSet.set(true);
         }
     }
 
@@ -631,6 +636,7 @@ public final class CudaBackend implements Backend {
             }
             c.closed = true;
             caches.remove(c);
+            ensureContext();
             queue.dropCache(c);
             if (inStep) { // ops of this step may still use it: free after the step
                 retired.add(c.k);
@@ -657,9 +663,7 @@ public final class CudaBackend implements Backend {
             inStep = false;
             RuntimeException failure = null;
             try {
-                if (!contextSet.get()) {
-                    dev.cu.setCurrent(dev.context());
-                }
+                ensureContext();
                 for (CudaKvCache c : caches) {
                     c.closed = true;
                     queue.dropCache(c);

@@ -74,6 +74,20 @@ class CudaBackendLifecycleTest {
     }
 
     @Test
+    void otherThreadsGetTheContext() throws Exception {
+        try (CudaBackend b = CudaTestBackends.fake(fake, true, true)) {
+            var cache = b.kvCache(1, 1, 64, 8, KvCacheType.F16);
+            Tensor t = b.tensor(1, 8);
+            Thread other = Thread.ofPlatform().start(() -> {
+                cache.close();
+                b.add(t, t, 1);
+            });
+            other.join();
+        }
+        assertThat(fake.errors()).isEmpty();
+    }
+
+    @Test
     void readWaitsForQueuedWork() {
         try (CudaBackend b = CudaTestBackends.fake(fake, true, true); Arena a = Arena.ofConfined()) {
             MemorySegment data = a.allocate(4 * 8);

@@ -54,11 +54,13 @@ public final class FakeCuda implements AutoCloseable {
     public static final int ERROR_CAPTURE_UNSUPPORTED = 900;
     public static final int ERROR_UNKNOWN = 999;
 
-    private static final Map<Integer, String> NAMES = Map.of(0, "CUDA_SUCCESS", 1, "CUDA_ERROR_INVALID_VALUE",
-            2, "CUDA_ERROR_OUT_OF_MEMORY", 3, "CUDA_ERROR_NOT_INITIALIZED", 100, "CUDA_ERROR_NO_DEVICE",
-            500, "CUDA_ERROR_NOT_FOUND", 700, "CUDA_ERROR_ILLEGAL_ADDRESS", 900,
-            "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED", 999, "CUDA_ERROR_UNKNOWN", 35,
-            "CUDA_ERROR_INSUFFICIENT_DRIVER");
+    private static final Map<Integer, String> NAMES = Map.ofEntries(Map.entry(0, "CUDA_SUCCESS"),
+            Map.entry(1, "CUDA_ERROR_INVALID_VALUE"), Map.entry(2, "CUDA_ERROR_OUT_OF_MEMORY"),
+            Map.entry(3, "CUDA_ERROR_NOT_INITIALIZED"), Map.entry(35, "CUDA_ERROR_INSUFFICIENT_DRIVER"),
+            Map.entry(100, "CUDA_ERROR_NO_DEVICE"), Map.entry(201, "CUDA_ERROR_INVALID_CONTEXT"),
+            Map.entry(209, "CUDA_ERROR_NO_BINARY_FOR_GPU"), Map.entry(400, "CUDA_ERROR_INVALID_HANDLE"),
+            Map.entry(500, "CUDA_ERROR_NOT_FOUND"), Map.entry(700, "CUDA_ERROR_ILLEGAL_ADDRESS"),
+            Map.entry(900, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"), Map.entry(999, "CUDA_ERROR_UNKNOWN"));
 
     private final Arena arena = Arena.ofShared();
     private final Map<String, MemorySegment> driverSymbols = new HashMap<>();
@@ -292,11 +294,21 @@ public final class FakeCuda implements AutoCloseable {
         }
     }
 
+    /** Functions that work without a current context (the driver's per-thread state). */
+    private static final java.util.Set<String> CONTEXT_FREE = java.util.Set.of("cuGetErrorName", "cuInit",
+            "cuDriverGetVersion", "cuDeviceGetCount", "cuDeviceGet", "cuDeviceGetName", "cuDeviceTotalMem_v2",
+            "cuDeviceGetAttribute", "cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRelease_v2", "cuCtxSetCurrent");
+    private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+
     private synchronized int guard(String function, IntSupplier body) {
         try {
             Integer forced = failNext.remove(function);
             if (forced != null) {
                 return forced;
+            }
+            if (!CONTEXT_FREE.contains(function) && (!current.get() || contextRefs == 0)) {
+                throw new FakeFault(201, "called on thread " + Thread.currentThread().getName()
+                        + " without a current context");
             }
             return body.getAsInt();
         } catch (FakeFault f) {
@@ -472,7 +484,10 @@ public final class FakeCuda implements AutoCloseable {
     }
 
     int cuCtxSetCurrent(MemorySegment ctx) {
-        return guard("cuCtxSetCurrent", () -> 0);
+        return guard("cuCtxSetCurrent", () -> {
+            current.set(!ctx.equals(MemorySegment.NULL));
+            return 0;
+        });
     }
 
     int cuMemGetInfo_v2(MemorySegment free, MemorySegment total) {

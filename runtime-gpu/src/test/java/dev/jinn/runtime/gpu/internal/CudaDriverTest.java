@@ -21,8 +21,14 @@ class CudaDriverTest {
     private final FakeCuda fake = new FakeCuda();
     private final CudaDriver cu = new CudaDriver(fake.driver(), "fake libcuda");
 
+    @org.junit.jupiter.api.BeforeEach
+    void context() {
+        cu.setCurrent(cu.primaryContextRetain(cu.device(0)));
+    }
+
     @AfterEach
     void close() {
+        cu.primaryContextRelease(0);
         fake.close();
     }
 
@@ -37,13 +43,10 @@ class CudaDriverTest {
         assertThat(cu.deviceAttribute(dev, CudaDriver.ATTR_CC_MAJOR)).isEqualTo(8);
         assertThat(cu.deviceAttribute(dev, CudaDriver.ATTR_CC_MINOR)).isEqualTo(6);
         assertThat(cu.deviceTotalMemory(dev)).isEqualTo(24L << 30);
-        MemorySegment ctx = cu.primaryContextRetain(dev);
-        cu.setCurrent(ctx);
         long p = cu.memAlloc(1000, "test");
         assertThat(cu.memoryInfo()).containsExactly((24L << 30) - 1000, 24L << 30);
         cu.memFree(p);
-        cu.primaryContextRelease(dev);
-        assertThat(fake.liveHandles()).isZero();
+        assertThat(fake.liveHandles()).as("the context reference of this test only").isEqualTo(1);
     }
 
     @Test
@@ -75,6 +78,14 @@ class CudaDriverTest {
                     .hasMessageContaining("CUDA_ERROR_ILLEGAL_ADDRESS");
             cu.memFree(q);
         }
+    }
+
+    @Test
+    void callsWithoutACurrentContextFail() throws InterruptedException {
+        Thread t = Thread.ofPlatform().start(() -> assertThatThrownBy(() -> cu.memAlloc(16, "test"))
+                .isInstanceOf(CudaException.class).hasMessageContaining("CUDA_ERROR_INVALID_CONTEXT"));
+        t.join();
+        assertThat(fake.errors()).anyMatch(s -> s.contains("without a current context"));
     }
 
     @Test
@@ -115,7 +126,7 @@ class CudaDriverTest {
         cu.streamDestroy(stream);
         assertThat(fake.liveAllocations()).isZero();
         assertThat(fake.livePinned()).isZero();
-        assertThat(fake.liveHandles()).isZero();
+        assertThat(fake.liveHandles()).as("only this test's context reference").isEqualTo(1);
         assertThat(fake.errors()).isEmpty();
     }
 
@@ -156,7 +167,7 @@ class CudaDriverTest {
         cu.memFreeHost(host);
         cu.memFreeHost(back);
         cu.streamDestroy(stream);
-        assertThat(fake.liveHandles()).isZero();
+        assertThat(fake.liveHandles()).as("only this test's context reference").isEqualTo(1);
     }
 
     @Test
