@@ -71,7 +71,10 @@ public final class CudaBackendProvider implements BackendProvider {
      */
     @Override
     public long memoryBytes() {
-        Probe p = Cached.PROBE;
+        return memoryOf(Cached.PROBE);
+    }
+
+    static long memoryOf(Probe p) {
         return p.availability().available() ? Math.max(0, p.totalMemory() - RESERVED_BYTES) : -1;
     }
 

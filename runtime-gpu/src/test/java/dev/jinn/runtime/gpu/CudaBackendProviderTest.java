@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.jinn.BackendUnavailableException;
+import dev.jinn.KvCacheType;
+import dev.jinn.MemoryPlan;
 import dev.jinn.engine.Backends;
+import dev.jinn.engine.MemoryPlanner;
 import dev.jinn.runtime.gpu.fake.FakeCuda;
 import dev.jinn.runtime.gpu.internal.CudaDriver;
 import dev.jinn.spi.BackendAvailability;
@@ -59,6 +62,33 @@ class CudaBackendProviderTest {
         if (!System.getenv().containsKey("JINN_CUDA_LIBRARY")) {
             assertThat(new CudaBackendProvider().availability().reason()).contains("libcuda.so.1");
         }
+    }
+
+    @Test
+    void automaticSelectionFallsBackToTheCpuWhenTheGpuIsTooSmall() {
+        MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(CudaGraphTest.MODEL), 256, 64, KvCacheType.F16, 2);
+        try {
+            FakeCudaBackendProvider.priority = 100;
+            FakeCudaBackendProvider.memory = plan.totalBytes() + CudaBackendProvider.RESERVED_BYTES;
+            assertThat(Backends.select(null, plan).name()).isEqualTo("cuda-fake");
+            FakeCudaBackendProvider.memory = plan.totalBytes() - 1;
+            assertThat(Backends.select(null, plan).name()).isEqualTo("cpu");
+            assertThatThrownBy(() -> Backends.select("cuda-fake", plan))
+                    .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("the model needs");
+        } finally {
+            FakeCudaBackendProvider.priority = -100;
+            FakeCudaBackendProvider.memory = -1;
+        }
+    }
+
+    @Test
+    void memoryOffersTotalLessWhatTheBackendKeeps() {
+        fake.totalMemory(141L << 30);
+        var p = CudaBackendProvider.probe(new CudaDriver(fake.driver(), "fake"), true);
+        assertThat(CudaBackendProvider.memoryOf(p)).isEqualTo((141L << 30) - (576L << 20));
+        fake.computeCapability(7, 0);
+        var old = CudaBackendProvider.probe(new CudaDriver(fake.driver(), "fake"), true);
+        assertThat(CudaBackendProvider.memoryOf(old)).as("unavailable: unknown").isEqualTo(-1);
     }
 
     @Test

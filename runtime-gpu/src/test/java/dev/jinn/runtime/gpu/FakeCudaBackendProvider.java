@@ -20,6 +20,10 @@ public final class FakeCudaBackendProvider implements BackendProvider {
     static volatile FakeCuda last;
     /** The backend created last. */
     static volatile CudaBackend lastBackend;
+    /** Priority: lowest by default, so automatic selection elsewhere never picks it; a test may raise it. */
+    static volatile int priority = -100;
+    /** What {@link #memoryBytes()} reports (-1: unknown). */
+    static volatile long memory = -1;
 
     @Override
     public String name() {
@@ -28,7 +32,12 @@ public final class FakeCudaBackendProvider implements BackendProvider {
 
     @Override
     public int priority() {
-        return -100;
+        return priority;
+    }
+
+    @Override
+    public long memoryBytes() {
+        return memory;
     }
 
     @Override
