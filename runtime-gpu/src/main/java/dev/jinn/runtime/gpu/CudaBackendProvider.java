@@ -4,6 +4,7 @@ import dev.jinn.BackendUnavailableException;
 import dev.jinn.runtime.gpu.internal.Cublas;
 import dev.jinn.runtime.gpu.internal.CudaDriver;
 import dev.jinn.runtime.gpu.internal.LibraryLocator;
+import dev.jinn.runtime.gpu.internal.Nvml;
 import dev.jinn.spi.Backend;
 import dev.jinn.spi.BackendAvailability;
 import dev.jinn.spi.BackendOptions;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * device memory and starts no thread. Unavailable, with the reason, when there is no driver, no device, a driver
  * older than {@value #MIN_DRIVER_VERSION} (CUDA 13.0: the kernels and libcublas.so.13 are built with CUDA 13), a
  * device below compute capability 8.0 (the fatbin holds sm_90 SASS and compute_80 PTX), or no kernel image in the
- * jar.
+ * jar. {@link #memoryBytes()} asks NVML ({@code libnvidia-ml.so.1}, part of the driver) for free memory.
  */
 public final class CudaBackendProvider implements BackendProvider {
     private static final Logger LOG = LoggerFactory.getLogger(CudaBackendProvider.class);
@@ -42,8 +43,21 @@ public final class CudaBackendProvider implements BackendProvider {
      */
     public static final long RESERVED_BYTES = (512L << 20) + CudaBackend.DEFAULT_TILE_BYTES;
 
-    /** What one probe found. */
-    record Probe(BackendAvailability availability, CudaDriver driver, long totalMemory) {}
+    /**
+     * What one probe found.
+     *
+     * @param nvml     NVML for free memory, or null where it is absent
+     * @param pciBusId device 0's PCI bus id (to find it in NVML), or null
+     */
+    record Probe(BackendAvailability availability, CudaDriver driver, long totalMemory, Nvml nvml, String pciBusId) {
+        Probe(BackendAvailability availability, CudaDriver driver, long totalMemory) {
+            this(availability, driver, totalMemory, null, null);
+        }
+
+        Probe withNvml(Nvml n) {
+            return new Probe(availability, driver, totalMemory, n, pciBusId);
+        }
+    }
 
     private static final class Cached {
         static final Probe PROBE = probeSystem();
@@ -65,9 +79,9 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * Device 0's total memory less {@link #RESERVED_BYTES}, or -1 when unavailable. Free memory needs a context
-     * (hundreds of MiB of device memory), which probing must not create; {@link CudaBackend#memoryInfo()} gives the
-     * free figure once a backend is open.
+     * Device 0's free memory (from NVML, asked each time; a CUDA context would itself take hundreds of MiB, so
+     * probing does not create one) less {@link #RESERVED_BYTES}; its total memory less that where NVML is absent;
+     * -1 when unavailable.
      */
     @Override
     public long memoryBytes() {
@@ -75,7 +89,11 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     static long memoryOf(Probe p) {
-        return p.availability().available() ? Math.max(0, p.totalMemory() - RESERVED_BYTES) : -1;
+        if (!p.availability().available()) {
+            return -1;
+        }
+        long free = p.nvml() != null && p.pciBusId() != null ? p.nvml().freeBytes(p.pciBusId()) : -1;
+        return Math.max(0, (free >= 0 ? free : p.totalMemory()) - RESERVED_BYTES);
     }
 
     @Override
@@ -114,7 +132,14 @@ public final class CudaBackendProvider implements BackendProvider {
                         + "; install the NVIDIA driver or set JINN_CUDA_LIBRARY"), null, -1);
             }
             CudaDriver d = new CudaDriver(r.found().get().lookup(), r.found().get().where());
-            return probe(d, CudaBackendProvider.class.getResource(KERNEL_IMAGE) != null);
+            Probe p = probe(d, CudaBackendProvider.class.getResource(KERNEL_IMAGE) != null);
+            if (p.availability().available()) {
+                LibraryLocator.Result n = LibraryLocator.locate("libnvidia-ml.so.1", null, "", systemDirs(), true);
+                if (n.found().isPresent()) {
+                    p = p.withNvml(Nvml.open(n.found().get().lookup(), n.found().get().where()).orElse(null));
+                }
+            }
+            return p;
         } catch (RuntimeException | LinkageError e) {
             return new Probe(BackendAvailability.unavailable("probing CUDA failed: " + e.getMessage()), null, -1);
         }
@@ -155,7 +180,7 @@ public final class CudaBackendProvider implements BackendProvider {
         }
         return new Probe(BackendAvailability.available(String.format(Locale.ROOT,
                 "%s, compute capability %d.%d, %.1f GiB, driver CUDA %s", name, cc / 10, cc % 10,
-                total / (double) (1L << 30), v)), d, total);
+                total / (double) (1L << 30), v)), d, total, null, d.pciBusId(dev));
     }
 
     /** The kernel fatbin from the class path, if this jar has one. */

@@ -11,6 +11,7 @@ import dev.jinn.engine.Backends;
 import dev.jinn.engine.MemoryPlanner;
 import dev.jinn.runtime.gpu.fake.FakeCuda;
 import dev.jinn.runtime.gpu.internal.CudaDriver;
+import dev.jinn.runtime.gpu.internal.Nvml;
 import dev.jinn.spi.BackendAvailability;
 import dev.jinn.spi.BackendOptions;
 import dev.jinn.spi.BackendProvider;
@@ -85,7 +86,14 @@ class CudaBackendProviderTest {
     void memoryOffersTotalLessWhatTheBackendKeeps() {
         fake.totalMemory(141L << 30);
         var p = CudaBackendProvider.probe(new CudaDriver(fake.driver(), "fake"), true);
-        assertThat(CudaBackendProvider.memoryOf(p)).isEqualTo((141L << 30) - (576L << 20));
+        assertThat(CudaBackendProvider.memoryOf(p)).as("no NVML: total less the reserve")
+                .isEqualTo((141L << 30) - (576L << 20));
+        var withNvml = p.withNvml(Nvml.open(fake.nvml(), "fake nvml").orElseThrow());
+        fake.usedElsewhere(40L << 30);
+        assertThat(CudaBackendProvider.memoryOf(withNvml)).as("NVML: free less the reserve")
+                .isEqualTo((101L << 30) - (576L << 20));
+        fake.usedElsewhere(141L << 30);
+        assertThat(CudaBackendProvider.memoryOf(withNvml)).isZero();
         fake.computeCapability(7, 0);
         var old = CudaBackendProvider.probe(new CudaDriver(fake.driver(), "fake"), true);
         assertThat(CudaBackendProvider.memoryOf(old)).as("unavailable: unknown").isEqualTo(-1);

@@ -48,6 +48,7 @@ public final class CudaDriver {
     private final MethodHandle cuDeviceGet;
     private final MethodHandle cuDeviceGetName;
     private final MethodHandle cuDeviceTotalMem;
+    private final MethodHandle cuDeviceGetPCIBusId;
     private final MethodHandle cuDeviceGetAttribute;
     private final MethodHandle cuDevicePrimaryCtxRetain;
     private final MethodHandle cuDevicePrimaryCtxRelease;
@@ -99,6 +100,7 @@ public final class CudaDriver {
         cuDeviceGet = b.bind("cuDeviceGet", ADDRESS, JAVA_INT);
         cuDeviceGetName = b.bind("cuDeviceGetName", ADDRESS, JAVA_INT, JAVA_INT);
         cuDeviceTotalMem = b.bind("cuDeviceTotalMem_v2", ADDRESS, JAVA_INT);
+        cuDeviceGetPCIBusId = b.bind("cuDeviceGetPCIBusId", ADDRESS, JAVA_INT, JAVA_INT);
         cuDeviceGetAttribute = b.bind("cuDeviceGetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
         cuDevicePrimaryCtxRetain = b.bind("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
         cuDevicePrimaryCtxRelease = b.bind("cuDevicePrimaryCtxRelease_v2", JAVA_INT);
@@ -231,6 +233,18 @@ public final class CudaDriver {
             MemorySegment out = a.allocate(256);
             check((int) cuDeviceGetName.invokeExact(out, 256, device), "cuDeviceGetName", "naming device " + device);
             return out.getString(0, StandardCharsets.UTF_8);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The device's PCI bus id, {@code domain:bus:device.function} (to find it in NVML). */
+    public String pciBusId(int device) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(64);
+            check((int) cuDeviceGetPCIBusId.invokeExact(out, 64, device), "cuDeviceGetPCIBusId",
+                    "reading the PCI bus id of device " + device);
+            return out.getString(0, StandardCharsets.US_ASCII);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -65,6 +65,7 @@ public final class FakeCuda implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final Map<String, MemorySegment> driverSymbols = new HashMap<>();
     private final Map<String, MemorySegment> cublasSymbols = new HashMap<>();
+    private final Map<String, MemorySegment> nvmlSymbols = new HashMap<>();
     private final Map<Integer, MemorySegment> nameStrings = new HashMap<>();
     private final Map<Kernel, FakeKernel> kernels = new HashMap<>();
 
@@ -110,6 +111,10 @@ public final class FakeCuda implements AutoCloseable {
         stub(driverSymbols, "cuDeviceGet", ADDRESS, JAVA_INT);
         stub(driverSymbols, "cuDeviceGetName", ADDRESS, JAVA_INT, JAVA_INT);
         stub(driverSymbols, "cuDeviceTotalMem_v2", ADDRESS, JAVA_INT);
+        stub(driverSymbols, "cuDeviceGetPCIBusId", ADDRESS, JAVA_INT, JAVA_INT);
+        stub(nvmlSymbols, "nvmlInit_v2");
+        stub(nvmlSymbols, "nvmlDeviceGetHandleByPciBusId_v2", ADDRESS, ADDRESS);
+        stub(nvmlSymbols, "nvmlDeviceGetMemoryInfo", ADDRESS, ADDRESS);
         stub(driverSymbols, "cuDeviceGetAttribute", ADDRESS, JAVA_INT, JAVA_INT);
         stub(driverSymbols, "cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
         stub(driverSymbols, "cuDevicePrimaryCtxRelease_v2", JAVA_INT);
@@ -172,6 +177,19 @@ public final class FakeCuda implements AutoCloseable {
     /** The fake {@code libcublas}. */
     public SymbolLookup cublas() {
         return name -> Optional.ofNullable(cublasSymbols.get(name));
+    }
+
+    /** A fake {@code libnvidia-ml}: free memory is what this driver has not allocated, less {@link #usedElsewhere}. */
+    public SymbolLookup nvml() {
+        return name -> Optional.ofNullable(nvmlSymbols.get(name));
+    }
+
+    private long usedElsewhere;
+
+    /** Memory other processes hold, as NVML would count it. */
+    public synchronized FakeCuda usedElsewhere(long bytes) {
+        usedElsewhere = bytes;
+        return this;
     }
 
     /** Registers the Java twins run for launches of these kernels. */
@@ -297,7 +315,8 @@ public final class FakeCuda implements AutoCloseable {
     /** Functions that work without a current context (the driver's per-thread state). */
     private static final java.util.Set<String> CONTEXT_FREE = java.util.Set.of("cuGetErrorName", "cuInit",
             "cuDriverGetVersion", "cuDeviceGetCount", "cuDeviceGet", "cuDeviceGetName", "cuDeviceTotalMem_v2",
-            "cuDeviceGetAttribute", "cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRelease_v2", "cuCtxSetCurrent");
+            "cuDeviceGetAttribute", "cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRelease_v2", "cuCtxSetCurrent",
+            "cuDeviceGetPCIBusId", "nvmlInit_v2", "nvmlDeviceGetHandleByPciBusId_v2", "nvmlDeviceGetMemoryInfo");
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
     private synchronized int guard(String function, IntSupplier body) {
@@ -442,6 +461,41 @@ public final class FakeCuda implements AutoCloseable {
         return guard("cuDeviceGetName", () -> {
             byte[] name = "Fake CUDA device\0".getBytes(StandardCharsets.US_ASCII);
             MemorySegment.copy(MemorySegment.ofArray(name), 0, out.reinterpret(len), 0, Math.min(len, name.length));
+            return 0;
+        });
+    }
+
+    static final String BUS_ID = "00000000:1B:00.0";
+
+    int cuDeviceGetPCIBusId(MemorySegment out, int len, int dev) {
+        return guard("cuDeviceGetPCIBusId", () -> {
+            byte[] id = (BUS_ID + "\0").getBytes(StandardCharsets.US_ASCII);
+            MemorySegment.copy(MemorySegment.ofArray(id), 0, out.reinterpret(len), 0, Math.min(len, id.length));
+            return 0;
+        });
+    }
+
+    int nvmlInit_v2() {
+        return guard("nvmlInit_v2", () -> 0);
+    }
+
+    int nvmlDeviceGetHandleByPciBusId_v2(MemorySegment busId, MemorySegment out) {
+        return guard("nvmlDeviceGetHandleByPciBusId_v2", () -> {
+            if (!busId.reinterpret(64).getString(0, StandardCharsets.US_ASCII).equals(BUS_ID)) {
+                return 6; // NVML_ERROR_NOT_FOUND
+            }
+            out.reinterpret(8).set(ADDRESS, 0, MemorySegment.ofAddress(0x4E564D4CL));
+            return 0;
+        });
+    }
+
+    int nvmlDeviceGetMemoryInfo(MemorySegment device, MemorySegment out) {
+        return guard("nvmlDeviceGetMemoryInfo", () -> {
+            MemorySegment m = out.reinterpret(24);
+            long used = allocatedBytes + usedElsewhere;
+            m.set(JAVA_LONG, 0, totalMemory);
+            m.set(JAVA_LONG, 8, Math.max(0, totalMemory - used));
+            m.set(JAVA_LONG, 16, used);
             return 0;
         });
     }
