@@ -415,6 +415,7 @@ public final class CudaBackend implements Backend {
         try {
             long xBytes = 2L * n * w.cols;
             if (usesGemm(w.deviceType, n) && dev.hasBlas() && xBytes <= config.tileBytes() / 2) {
+                queue.flush(); // cuBLAS goes straight to the stream: recorded ops must be there first
                 gemm(w, xt, n, b, o, xBytes);
             } else {
                 launch(Launches.matvecKernel(w.deviceType), Launches.matvec(w.deviceType, w.rows, w.cols, n), w.ptr,
@@ -623,7 +624,9 @@ public final class CudaBackend implements Backend {
 
     // ---- for CudaKvCache ------------------------------------------------------------------------------------
 
+    /** The device, after running whatever a recorded step holds (callers then use the stream directly). */
     CudaDevice device() {
+        queue.flush();
         return dev;
     }
 
