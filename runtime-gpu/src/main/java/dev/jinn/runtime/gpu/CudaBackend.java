@@ -333,9 +333,9 @@ public final class CudaBackend implements Backend {
 
     // ---- ops -------------------------------------------------------------------------------------------------
 
-    private static CudaTensor t(Tensor x) {
-        if (!(x instanceof CudaTensor c)) {
-            throw new IllegalArgumentException("not a CUDA tensor: " + x);
+    private CudaTensor t(Tensor x) {
+        if (!(x instanceof CudaTensor c) || c.owner != this) {
+            throw new IllegalArgumentException("not a tensor of this CUDA backend: " + x);
         }
         return c;
     }

@@ -122,6 +122,10 @@ class CudaBackendLifecycleTest {
             Tensor y = b.tensor(2, 16);
             assertThatThrownBy(() -> b.add(x, y, 1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> b.add(x, x, 3)).isInstanceOf(IllegalArgumentException.class);
+            try (CudaBackend other = CudaTestBackends.fake(new FakeCuda(), true, false)) {
+                assertThatThrownBy(() -> b.add(x, other.tensor(2, 32), 1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("not a tensor of this CUDA backend");
+            }
             b.endStep(); // no step open on this thread: nothing to do
             b.add(x, x, 1);
         }
