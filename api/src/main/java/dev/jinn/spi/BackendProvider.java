@@ -2,8 +2,9 @@ package dev.jinn.spi;
 
 /**
  * A cheap entry point to one compute backend, found with {@link java.util.ServiceLoader}. Creating a provider and
- * calling {@link #name()}, {@link #priority()} and {@link #availability()} must not load native libraries, allocate
- * device memory or start threads: that happens only in {@link #create} for the backend actually chosen.
+ * calling {@link #name()}, {@link #priority()}, {@link #availability()} and {@link #memoryBytes()} must not allocate
+ * device memory, create a device context or start threads: that happens only in {@link #create} for the backend
+ * actually chosen. A GPU provider may load its driver library and query it once per JVM (cached) to answer.
  *
  * <p>Selection (done by the engine's loader): an explicit backend name, else the {@code jinn.backend} system property
  * or {@code JINN_BACKEND} environment variable, else the available provider with the highest priority.

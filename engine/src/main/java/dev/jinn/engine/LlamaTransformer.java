@@ -105,18 +105,21 @@ public final class LlamaTransformer implements Transformer {
         for (int from = 0; from < tokens.length; from += maxBatch) {
             int n = Math.min(maxBatch, tokens.length - from);
             boolean last = from + n == tokens.length;
-            step(seq, s, tokens, from, n);
-            if (allLogits) {
-                logits(s, n, 0);
-                for (int i = 0; i < n; i++) {
-                    backend.read(s.logits, i, result, (from + i) * vocab);
+            try {
+                step(seq, s, tokens, from, n);
+                if (allLogits) {
+                    logits(s, n, 0);
+                    for (int i = 0; i < n; i++) {
+                        backend.read(s.logits, i, result, (from + i) * vocab);
+                    }
+                } else if (last) {
+                    backend.copyRows(s.x, n - 1, s.x, 0, 1);
+                    logits(s, 1, 0);
+                    backend.read(s.logits, 0, result, 0);
                 }
-            } else if (last) {
-                backend.copyRows(s.x, n - 1, s.x, 0, 1);
-                logits(s, 1, 0);
-                backend.read(s.logits, 0, result, 0);
+            } finally {
+                backend.endStep(); // always: a GPU backend holds its device lock from beginStep to endStep
             }
-            backend.endStep();
             seq.length += n;
         }
         return result;

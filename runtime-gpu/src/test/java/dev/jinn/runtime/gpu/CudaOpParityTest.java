@@ -1,0 +1,45 @@
+package dev.jinn.runtime.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jinn.quant.GgmlType;
+import dev.jinn.runtime.gpu.fake.FakeCuda;
+import dev.jinn.spi.Backend;
+
+/** The op parity suite on the fake driver (Java reference kernels, cuBLAS computed in Java). */
+class CudaOpParityTest extends CudaOpParityContract {
+    final FakeCuda fake = new FakeCuda();
+
+    @Override
+    Backend open() {
+        return CudaTestBackends.fake(fake, true, true);
+    }
+
+    @Override
+    void afterMatmul(GgmlType type) {
+        boolean gemm = type != GgmlType.F32 && type != GgmlType.F16; // those keep float32 on the mat-vec path
+        assertThat(fake.gemms() > 0).as("cuBLAS used for %s", type).isEqualTo(gemm);
+    }
+
+    @Override
+    void verifyClosed() {
+        assertThat(fake.errors()).as("driver misuse").isEmpty();
+        assertThat(fake.liveAllocations()).as("device allocations left").isZero();
+        assertThat(fake.livePinned()).as("pinned buffers left").isZero();
+        assertThat(fake.liveHandles()).as("handles left").isZero();
+        fake.close();
+    }
+
+    /** The same without cuBLAS: prefill runs the mat-vec kernels with n rows. */
+    static class WithoutCublas extends CudaOpParityTest {
+        @Override
+        Backend open() {
+            return CudaTestBackends.fake(fake, true, false);
+        }
+
+        @Override
+        void afterMatmul(GgmlType type) {
+            assertThat(fake.gemms()).as("cuBLAS calls").isZero();
+        }
+    }
+}
