@@ -1,5 +1,9 @@
 package dev.jinn.runtime.cpu;
 
+import static dev.jinn.testing.GoldenFiles.argmax;
+import static dev.jinn.testing.GoldenFiles.floats;
+import static dev.jinn.testing.GoldenFiles.ints;
+import static dev.jinn.testing.GoldenFiles.secondGap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jinn.KvCacheType;
@@ -25,38 +29,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GoldenLogitsTest {
     static final Path GOLDEN = Path.of(System.getProperty("jinn.shared.data"), "golden");
-
-    static int[] ints(String text) {
-        return Arrays.stream(text.trim().split("[,\\s]+")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    static float[] floats(Path p) throws IOException {
-        byte[] b = Files.readAllBytes(p);
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
-    }
-
-    static int argmax(float[] v, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (v[off + i] > v[off + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    static float secondGap(float[] v, int off, int n) {
-        int best = argmax(v, off, n);
-        float second = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            if (i != best) {
-                second = Math.max(second, v[off + i]);
-            }
-        }
-        return v[off + best] - second;
-    }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"f16,0.01,28,32", "q8_0,0.0245,26,16", "q6_k,0.065,26,16", "q4_k_m,0.205,26,16"})

@@ -9,6 +9,7 @@ import dev.jinn.engine.ModelLoader;
 import dev.jinn.engine.SequenceState;
 import dev.jinn.engine.Transformer;
 import dev.jinn.runtime.gpu.fake.FakeCuda;
+import dev.jinn.testing.GoldenFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ class CudaGraphTest {
         float[] logits = t.forward(s, PROMPT, false);
         out.add(logits);
         for (int i = 0; i < steps; i++) {
-            int next = CudaGoldenContract.argmax(logits, 0, logits.length);
+            int next = GoldenFiles.argmax(logits, 0, logits.length);
             logits = t.forward(s, new int[] {next}, alternateAllLogits && i % 2 == 1);
             out.add(logits);
         }
@@ -67,7 +68,7 @@ class CudaGraphTest {
             int kernelsBefore = fake.kernelRuns();
             for (int i = 0; i < 5; i++) {
                 float[] last = graphed.getLast();
-                graphed.add(m.transformer().forward(s, new int[] {CudaGoldenContract.argmax(last, 0, last.length)},
+                graphed.add(m.transformer().forward(s, new int[] {GoldenFiles.argmax(last, 0, last.length)},
                         false));
             }
             assertThat(b.graphCaptures()).isEqualTo(1);
