@@ -15,6 +15,13 @@ public final class QuantizedActivations {
     public float[] d = new float[0];
     /** Q8_K: sums of each 16 int8 values, {@code [rows][cols / 16]}. */
     public int[] bsums = new int[0];
+    /**
+     * The int8 values widened to int16, {@code [rows][cols]}: the vector kernels multiply in 16-bit lanes, so
+     * widening once per mat-mul saves a conversion per weight row.
+     */
+    public short[] q16 = new short[0];
+    /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
+    public int[] bsum32 = new int[0];
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -29,8 +36,12 @@ public final class QuantizedActivations {
         if (d.length < blocks) {
             d = new float[blocks];
         }
+        if (q16.length < size) {
+            q16 = new short[size];
+        }
         if (bsums.length < sums) {
             bsums = new int[sums];
+            bsum32 = new int[sums / 2];
         }
     }
 }

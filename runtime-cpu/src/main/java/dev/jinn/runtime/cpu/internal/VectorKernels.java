@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -56,35 +57,6 @@ public final class VectorKernels extends Kernels {
             s3 = FloatVector.fromArray(F512, k, kOff + i + 48).fma(FloatVector.fromArray(F512, q, qOff + i + 48), s3);
         }
         return hsum(s0.add(s2).add(s1.add(s3)));
-    }
-
-    /** 32 signed bytes times 32 signed bytes, summed pairwise into 16 ints. */
-    private static IntVector dot32(ByteVector a, ByteVector b) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        // adjacent int16 pairs summed inside their 32-bit lane: shifts are cheaper than two widening conversions
-        IntVector pi = p.reinterpretAsInts();
-        return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(pi.lanewise(VectorOperators.ASHR, 16));
-    }
-
-    /** Bytes shifted right by {@code k} bits (unsigned), through 32-bit lanes: byte shifts are not native on x86. */
-    private static ByteVector shr(ByteVector v, int k) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, k).reinterpretAsBytes()
-                .and((byte) (0xFF >>> k));
-    }
-
-    /** Bytes shifted left by {@code k} bits; the caller guarantees no bit leaves its byte. */
-    private static ByteVector shl(ByteVector v, int k) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, k).reinterpretAsBytes();
-    }
-
-    /** 32 signed-byte products, elements 0..15 times {@code s0} plus elements 16..31 times {@code s1}, in 16 ints. */
-    private static IntVector dot16x2(ByteVector a, ByteVector b, int s0, int s1) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0)).mul(s0)
-                .add(((IntVector) p.convertShape(VectorOperators.S2I, I512, 1)).mul(s1));
     }
 
     @Override
@@ -148,31 +120,58 @@ public final class VectorKernels extends Kernels {
     }
 
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Long> L512 = LongVector.SPECIES_512;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    /*
+     * How the integer kernels are shaped (measured with JMH on Zen 5, see MatVecBenchmark):
+     * - activations arrive widened to int16 (QuantizedActivations.q16), so a weight chunk is zero- or sign-extended
+     *   once and multiplied with vpmullw against a 512-bit load of activations;
+     * - int16 products are summed in adjacent pairs inside their 32-bit lane as (x + (x << 16)) >> 16: three
+     *   instructions, the job _mm512_madd_epi16 does in ggml (the Vector API has no multiply-add of pairs);
+     * - one loop per super-block with a short inner loop over its chunks: C2 then inlines every vector operation
+     *   once. Unrolling the chunks by hand multiplies the IR until C2 gives up inlining (NodeCountInliningCutoff) and
+     *   boxes vectors, three times slower;
+     * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use.
+     */
+
+    /** Adjacent int16 pairs summed into their 32-bit lane (sign-correct, no overflow: pair sums fit in 16 bits). */
+    private static IntVector pairSums(ShortVector p) {
+        IntVector x = p.reinterpretAsInts();
+        return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** Adjacent int32 pairs summed into their 64-bit lane. */
+    private static LongVector pairSums(IntVector p) {
+        LongVector x = p.reinterpretAsLongs();
+        return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
+    }
+
+    /** 32 bytes at {@code off} zero-extended to 32 shorts. */
+    private static ShortVector bytesU(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B256, w, off, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+    }
 
     /**
-     * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 int16 products are summed in pairs inside 32-bit
-     * lanes and again inside 64-bit lanes, giving the eight sums of four consecutive products that dpbusd/madd give.
+     * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 products of a block summed in groups of four
+     * consecutive values, as dpbusd/madd give them, then one fused multiply-add per block into eight float lanes.
      */
     @Override
-    public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ8_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
         FloatVector acc = FloatVector.zero(F256);
         int blocks = n / 32;
         int d0 = xOff / 32;
         for (int b = 0; b < blocks; b++) {
             long bo = off + 34L * b;
-            ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0))
-                    .mul((ShortVector) ByteVector.fromArray(B256, q, xOff + 32 * b)
-                            .convertShape(VectorOperators.B2S, S512, 0));
-            IntVector pi = p.reinterpretAsInts();
-            IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pi.lanewise(VectorOperators.ASHR, 16));
-            jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
-            jdk.incubator.vector.LongVector quads = pl.lanewise(VectorOperators.LSHL, 32)
-                    .lanewise(VectorOperators.ASHR, 32).add(pl.lanewise(VectorOperators.ASHR, 32));
-            FloatVector f = (FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0);
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2S, S512, 0);
+            LongVector quads = pairSums(pairSums(v.mul(ShortVector.fromArray(S512, q16, xOff + 32 * b))));
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc = FloatVector.broadcast(F256, scale).fma(f, acc);
+            acc = FloatVector.broadcast(F256, scale).fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0),
+                    acc);
         }
         float r0 = acc.lane(4) + acc.lane(0);
         float r1 = acc.lane(5) + acc.lane(1);
@@ -182,21 +181,20 @@ public final class VectorKernels extends Kernels {
     }
 
     @Override
-    public float dotQ4_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ4_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
         FloatVector acc = FloatVector.zero(F512);
         int blocks = n / 32;
         int d0 = xOff / 32;
         for (int b = 0; b < blocks; b++) {
             long bo = off + 18L * b;
-            ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
-            ByteVector lo = v.and((byte) 0xF).sub((byte) 8);
-            ByteVector hi = shr(v, 4).sub((byte) 8);
-            ShortVector p = ((ShortVector) lo.convertShape(VectorOperators.B2S, S256, 0))
-                    .mul((ShortVector) ByteVector.fromArray(B128, q, xOff + 32 * b)
-                            .convertShape(VectorOperators.B2S, S256, 0))
-                    .add(((ShortVector) hi.convertShape(VectorOperators.B2S, S256, 0))
-                            .mul((ShortVector) ByteVector.fromArray(B128, q, xOff + 32 * b + 16)
-                                    .convertShape(VectorOperators.B2S, S256, 0)));
+            // 16 bytes: low nibbles are values 0..15, high nibbles 16..31
+            ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector p = z.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(S256, q16, xOff + 32 * b))
+                    .add(z.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
+                            .mul(ShortVector.fromArray(S256, q16, xOff + 32 * b + 16)));
             IntVector s = (IntVector) p.convertShape(VectorOperators.S2I, I512, 0);
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
@@ -204,48 +202,60 @@ public final class VectorKernels extends Kernels {
         return hsum(acc);
     }
 
-    private static int u8(MemorySegment w, long off) {
-        return w.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    /**
+     * get_scale_min_k4 for all eight sub-blocks of a Q4_K/Q5_K block at once, from the 12 packed bytes read as
+     * little-endian ints {@code u0, u1, u2}: the six-bit scales, sub-block j in byte j of the result.
+     */
+    static long k4Scales(int u0, int u2) {
+        return (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
     }
 
-    private static final VectorSpecies<Long> L512 = jdk.incubator.vector.LongVector.SPECIES_512;
-
-    /** The 32 int16 products of a chunk summed in groups of four consecutive values, as 8 long lanes. */
-    private static jdk.incubator.vector.LongVector quadSums(ByteVector a, ByteVector b) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        IntVector pi = p.reinterpretAsInts();
-        IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(pi.lanewise(VectorOperators.ASHR, 16));
-        jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
-        return pl.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
-                .add(pl.lanewise(VectorOperators.ASHR, 32));
+    /** The six-bit mins of the eight sub-blocks, sub-block j in byte j (see {@link #k4Scales}). */
+    static long k4Mins(int u1, int u2) {
+        return (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
     }
 
-    /** ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}). */
+    /** Byte j of {@code packed}. */
+    private static int byteAt(long packed, int j) {
+        return (int) (packed >>> (8 * j)) & 0xFF;
+    }
+
+    /** ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}), bit-exact with the twin. */
     @Override
-    public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
+    public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F256);
         float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int x0 = xOff + 256 * b;
-            int bs = x0 / 16;
-            jdk.incubator.vector.LongVector isum = jdk.incubator.vector.LongVector.zero(L512);
-            for (int j = 0; j < 8; j++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
-                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF);
-                isum = isum.add(quadSums(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(scaleK4(w, bo + 4, j)));
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = k4Scales(u0, u2);
+            // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles
+            IntVector isum = IntVector.zero(I512);
+            for (int g = 0; g < 4; g++) {
+                ShortVector z = bytesU(w, bo + 16 + 32L * g);
+                ShortVector lo = z.and((short) 0xF).mul(ShortVector.fromArray(S512, q16, x0 + 64 * g));
+                ShortVector hi = z.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32));
+                isum = isum.add(pairSums(lo).mul((int) sc & 0xFF)).add(pairSums(hi).mul((int) (sc >>> 8) & 0xFF));
+                sc >>>= 16;
             }
+            long m = k4Mins(u1, u2);
+            int j0 = x0 / 32;
             float da = d[x0 / 256];
             float dmin = -da * Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            m0 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 0), m0);
-            m1 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 1), m1);
-            m2 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 2), m2);
-            m3 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 3), m3);
-            float scale = da * Float.float16ToFloat(w.get(LE_SHORT, bo));
-            acc = FloatVector.broadcast(F256, scale)
-                    .fma((FloatVector) isum.convertShape(VectorOperators.L2F, F256, 0), acc);
+            m0 = Math.fma(dmin, (float) (byteAt(m, 0) * bsum32[j0] + byteAt(m, 1) * bsum32[j0 + 1]), m0);
+            m1 = Math.fma(dmin, (float) (byteAt(m, 2) * bsum32[j0 + 2] + byteAt(m, 3) * bsum32[j0 + 3]), m1);
+            m2 = Math.fma(dmin, (float) (byteAt(m, 4) * bsum32[j0 + 4] + byteAt(m, 5) * bsum32[j0 + 5]), m2);
+            m3 = Math.fma(dmin, (float) (byteAt(m, 6) * bsum32[j0 + 6] + byteAt(m, 7) * bsum32[j0 + 7]), m3);
+            LongVector quads = pairSums(isum);
+            acc = FloatVector.broadcast(F256, da * Float.float16ToFloat(w.get(LE_SHORT, bo)))
+                    .fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0), acc);
         }
         float r0 = acc.lane(4) + acc.lane(0);
         float r1 = acc.lane(5) + acc.lane(1);
@@ -254,88 +264,80 @@ public final class VectorKernels extends Kernels {
         return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
     }
 
-    /** m[2i]·(bsums of sub-block 2i) + m[2i+1]·(bsums of sub-block 2i+1), as _mm_madd_epi16 pairs them. */
-    static int minPair(MemorySegment w, long so, int[] bsums, int bs, int i) {
-        int a = 2 * i;
-        return minK4(w, so, a) * (bsums[bs + 2 * a] + bsums[bs + 2 * a + 1])
-                + minK4(w, so, a + 1) * (bsums[bs + 2 * a + 2] + bsums[bs + 2 * a + 3]);
-    }
-
-    /** get_scale_min_k4's scale of sub-block j from the 12 packed bytes at {@code so}. */
-    static int scaleK4(MemorySegment w, long so, int j) {
-        return j < 4 ? u8(w, so + j) & 63 : (u8(w, so + j + 4) & 0xF) | ((u8(w, so + j - 4) >>> 6) << 4);
-    }
-
-    /** get_scale_min_k4's min of sub-block j. */
-    static int minK4(MemorySegment w, long so, int j) {
-        return j < 4 ? u8(w, so + j + 4) & 63 : (u8(w, so + j + 4) >>> 4) | ((u8(w, so + j) >>> 6) << 4);
-    }
-
     @Override
-    public float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
+    public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F512);
         float mins = 0;
-        int[] sc = new int[8];
-        int[] m = new int[8];
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 176L * b;
             int x0 = xOff + 256 * b;
-            unpackScales(w, bo + 4, sc, m);
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = k4Scales(u0, u2);
+            // bit j of qh[l] is the fifth bit of value l of sub-block j; shifted down two bits per chunk
+            ShortVector h = bytesU(w, bo + 16);
             IntVector isum = IntVector.zero(I512);
-            for (int j = 0; j < 8; j++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * (j >> 1), LE);
-                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 16, LE);
-                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF).or(shl(shr(qh, j).and((byte) 1), 4));
-                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
+            for (int g = 0; g < 4; g++) {
+                ShortVector z = bytesU(w, bo + 48 + 32L * g);
+                ShortVector lo = z.and((short) 0xF).or(h.and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g));
+                ShortVector hi = z.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 2).lanewise(VectorOperators.LSHL, 3))
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32));
+                isum = isum.add(pairSums(lo).mul((int) sc & 0xFF)).add(pairSums(hi).mul((int) (sc >>> 8) & 0xFF));
+                sc >>>= 16;
+                h = h.lanewise(VectorOperators.LSHR, 2);
             }
-            mins += minsTerm(w, bo, d, bsums, x0, m);
-            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+            long m = k4Mins(u1, u2);
+            int j0 = x0 / 32;
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                msum += byteAt(m, j) * bsum32[j0 + j];
+            }
+            float da = d[x0 / 256];
+            mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da),
+                    acc);
         }
         return hsum(acc) - mins;
     }
 
-    /** get_scale_min_k4 for the 8 sub-blocks of a Q4_K/Q5_K block. */
-    private static void unpackScales(MemorySegment w, long so, int[] sc, int[] m) {
-        for (int j = 0; j < 4; j++) {
-            int lo = u8(w, so + j);
-            int mid = u8(w, so + j + 4);
-            int hi = u8(w, so + j + 8);
-            sc[j] = lo & 63;
-            m[j] = mid & 63;
-            sc[j + 4] = (hi & 0xF) | ((lo >>> 6) << 4);
-            m[j + 4] = (hi >>> 4) | ((mid >>> 6) << 4);
-        }
-    }
+    /** Lanes 8..15 of 16 ints: where a 32-value chunk's pair sums take the scale of its second 16 values. */
+    private static final VectorMask<Integer> HIGH_HALF = VectorMask.fromLong(I512, 0xFF00L);
 
-    private static float minsTerm(MemorySegment w, long bo, float[] d, int[] bsums, int x0, int[] m) {
-        int bs = x0 / 16;
-        int msum = 0;
-        for (int j = 0; j < 8; j++) {
-            msum += m[j] * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
-        }
-        return Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * d[x0 / 256] * msum;
+    /** Scale {@code s0} in lanes 0..7 and {@code s1} in lanes 8..15. */
+    private static IntVector scalePair(MemorySegment w, long so) {
+        return IntVector.broadcast(I512, w.get(ValueLayout.JAVA_BYTE, so))
+                .blend(w.get(ValueLayout.JAVA_BYTE, so + 1), HIGH_HALF);
     }
 
     @Override
-    public float dotQ6K(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ6K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
         FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
             IntVector isum = IntVector.zero(I512);
-            for (int j = 0; j < 8; j++) {
-                // 32 values 128h + 32k: low nibble (k < 2) or high nibble (k >= 2) of ql[64h + 32(k&1)],
-                // high bits (2k..2k+1) of qh[32h]; scales 8h + 2k and 8h + 2k + 1 cover 16 values each
-                int h = j >> 2;
-                int k = j & 3;
-                ByteVector ql = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * (k & 1), LE);
-                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
-                ByteVector qv = shr(ql, 4 * (k >> 1)).and((byte) 0xF)
-                        .or(shl(shr(qh, 2 * k).and((byte) 3), 4)).sub((byte) 32);
-                long so = bo + 192 + 8L * h + 2L * k;
-                isum = isum.add(dot16x2(qv, ByteVector.fromArray(B256, q, x0 + 32 * j),
-                        w.get(ValueLayout.JAVA_BYTE, so), w.get(ValueLayout.JAVA_BYTE, so + 1)));
+            for (int i = 0; i < 4; i++) {
+                // 32 bytes ql[64h + 32p ..]: low nibbles are values 128h + 32p + l, high nibbles 128h + 32p + 64 + l;
+                // their top two bits are bits 2p..2p+1 and 2p+4..2p+5 of qh[32h + l]; scales are one per 16 values
+                int h = i >> 1;
+                int p = i & 1;
+                ShortVector ql = bytesU(w, bo + 64L * h + 32L * p);
+                ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p);
+                ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
+                int xo = x0 + 128 * h + 32 * p;
+                long so = bo + 192 + 8L * h + 2L * p;
+                isum = isum.add(pairSums(lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)))
+                                .mul(scalePair(w, so)))
+                        .add(pairSums(hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64)))
+                                .mul(scalePair(w, so + 4)));
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
