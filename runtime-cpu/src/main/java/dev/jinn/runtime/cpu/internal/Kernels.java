@@ -130,6 +130,9 @@ public abstract class Kernels {
         if (kernel == null) {
             throw new IllegalArgumentException("no CPU kernel for " + type);
         }
+        if (n > 1 && matRowsBatched(type, w, rowBytes, r0, r1, a, n, cols, out, outStride, bias)) {
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
@@ -137,6 +140,16 @@ public abstract class Kernels {
                 out[t * outStride + r] = kernel.dot(w, off, a, t, cols) + b;
             }
         }
+    }
+
+    /**
+     * A faster way to do {@link #matRows} for several tokens, with results bit-for-bit equal to the one-token
+     * kernels; false when this implementation has none for {@code type} (the caller then goes token by token).
+     */
+    protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
+                                     QuantizedActivations a, int n, int cols, float[] out, int outStride,
+                                     float[] bias) {
+        return false;
     }
 
     /**

@@ -22,6 +22,12 @@ public final class QuantizedActivations {
     public short[] q16 = new short[0];
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
     public int[] bsum32 = new int[0];
+    /**
+     * For the batched (prefill) kernels: the int8 values as floats, {@code [rows][cols]}, each 32-value block permuted
+     * as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when not filled.
+     */
+    public float[] qf = new float[0];
+    public dev.jinn.quant.GgmlType qfType;
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -29,7 +35,14 @@ public final class QuantizedActivations {
         }
     }
 
+    void ensureQf(int size) {
+        if (qf.length < size) {
+            qf = new float[size];
+        }
+    }
+
     void ensureQuants(int size, int blocks, int sums) {
+        qfType = null;
         if (q.length < size) {
             q = new byte[size];
         }
