@@ -1,5 +1,7 @@
 package dev.jinn.runtime.cpu.internal;
 
+import dev.jinn.quant.GgmlType;
+
 /**
  * Activation rows prepared for one weight encoding, as llama.cpp prepares them ("vec_dot_type"): float32 for F32,
  * values rounded to f16/bf16 for F16/BF16 weights, int8 blocks of 32 with an f16 scale (Q8_0) for Q8_0/Q4_0 weights,
@@ -27,7 +29,7 @@ public final class QuantizedActivations {
      * as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when not filled.
      */
     public float[] qf = new float[0];
-    public dev.jinn.quant.GgmlType qfType;
+    public GgmlType qfType;
 
     void ensureFloats(int size) {
         if (f.length < size) {
