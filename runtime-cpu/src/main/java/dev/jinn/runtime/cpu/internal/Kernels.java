@@ -46,12 +46,23 @@ public abstract class Kernels {
             case Q8_0, Q4_0 -> {
                 a.ensureQuants(rows * cols, rows * cols / 32, 0);
                 quantizeQ8_0(x, rows * cols, a.q, a.d);
+                widen(a.q, a.q16, rows * cols);
             }
             case Q4_K, Q5_K, Q6_K -> {
                 a.ensureQuants(rows * cols, rows * cols / 256, rows * cols / 16);
                 quantizeQ8K(x, rows * cols, a.q, a.d, a.bsums);
+                widen(a.q, a.q16, rows * cols);
+                for (int j = 0; j < rows * cols / 32; j++) {
+                    a.bsum32[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
+                }
             }
             default -> throw new IllegalArgumentException("no CPU kernel for " + type);
+        }
+    }
+
+    private static void widen(byte[] q, short[] q16, int n) {
+        for (int i = 0; i < n; i++) {
+            q16[i] = q[i];
         }
     }
 
@@ -119,6 +130,9 @@ public abstract class Kernels {
         if (kernel == null) {
             throw new IllegalArgumentException("no CPU kernel for " + type);
         }
+        if (n > 1 && matRowsBatched(type, w, rowBytes, r0, r1, a, n, cols, out, outStride, bias)) {
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
@@ -126,6 +140,16 @@ public abstract class Kernels {
                 out[t * outStride + r] = kernel.dot(w, off, a, t, cols) + b;
             }
         }
+    }
+
+    /**
+     * A faster way to do {@link #matRows} for several tokens, with results bit-for-bit equal to the one-token
+     * kernels; false when this implementation has none for {@code type} (the caller then goes token by token).
+     */
+    protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
+                                     QuantizedActivations a, int n, int cols, float[] out, int outStride,
+                                     float[] bias) {
+        return false;
     }
 
     /**
@@ -144,11 +168,11 @@ public abstract class Kernels {
         rowDots[GgmlType.F32.id()] = (w, off, a, row, cols) -> dotF32(w, off, a.f, row * cols, cols);
         rowDots[GgmlType.F16.id()] = (w, off, a, row, cols) -> dotF16(w, off, a.f, row * cols, cols);
         rowDots[GgmlType.BF16.id()] = (w, off, a, row, cols) -> dotBf16(w, off, a.f, row * cols, cols);
-        rowDots[GgmlType.Q8_0.id()] = (w, off, a, row, cols) -> dotQ8_0(w, off, a.q, a.d, row * cols, cols);
-        rowDots[GgmlType.Q4_0.id()] = (w, off, a, row, cols) -> dotQ4_0(w, off, a.q, a.d, row * cols, cols);
-        rowDots[GgmlType.Q4_K.id()] = (w, off, a, row, cols) -> dotQ4K(w, off, a.q, a.d, a.bsums, row * cols, cols);
-        rowDots[GgmlType.Q5_K.id()] = (w, off, a, row, cols) -> dotQ5K(w, off, a.q, a.d, a.bsums, row * cols, cols);
-        rowDots[GgmlType.Q6_K.id()] = (w, off, a, row, cols) -> dotQ6K(w, off, a.q, a.d, row * cols, cols);
+        rowDots[GgmlType.Q8_0.id()] = (w, off, a, row, cols) -> dotQ8_0(w, off, a, row * cols, cols);
+        rowDots[GgmlType.Q4_0.id()] = (w, off, a, row, cols) -> dotQ4_0(w, off, a, row * cols, cols);
+        rowDots[GgmlType.Q4_K.id()] = (w, off, a, row, cols) -> dotQ4K(w, off, a, row * cols, cols);
+        rowDots[GgmlType.Q5_K.id()] = (w, off, a, row, cols) -> dotQ5K(w, off, a, row * cols, cols);
+        rowDots[GgmlType.Q6_K.id()] = (w, off, a, row, cols) -> dotQ6K(w, off, a, row * cols, cols);
     }
 
     /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */
@@ -157,11 +181,11 @@ public abstract class Kernels {
             case F32 -> dotF32(w, off, a.f, row * cols, cols);
             case F16 -> dotF16(w, off, a.f, row * cols, cols);
             case BF16 -> dotBf16(w, off, a.f, row * cols, cols);
-            case Q8_0 -> dotQ8_0(w, off, a.q, a.d, row * cols, cols);
-            case Q4_0 -> dotQ4_0(w, off, a.q, a.d, row * cols, cols);
-            case Q4_K -> dotQ4K(w, off, a.q, a.d, a.bsums, row * cols, cols);
-            case Q5_K -> dotQ5K(w, off, a.q, a.d, a.bsums, row * cols, cols);
-            case Q6_K -> dotQ6K(w, off, a.q, a.d, row * cols, cols);
+            case Q8_0 -> dotQ8_0(w, off, a, row * cols, cols);
+            case Q4_0 -> dotQ4_0(w, off, a, row * cols, cols);
+            case Q4_K -> dotQ4K(w, off, a, row * cols, cols);
+            case Q5_K -> dotQ5K(w, off, a, row * cols, cols);
+            case Q6_K -> dotQ6K(w, off, a, row * cols, cols);
             default -> throw new IllegalArgumentException("no CPU kernel for " + type);
         };
     }
@@ -172,16 +196,20 @@ public abstract class Kernels {
 
     public abstract float dotBf16(MemorySegment w, long off, float[] x, int xOff, int n);
 
-    /** {@code xOff} counts values; the scales of that row start at {@code xOff / 32}. */
-    public abstract float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n);
+    /**
+     * The quantized dot products take the activations {@link #prepare}d for their type; {@code xOff} counts values
+     * (row t starts at {@code t * cols}), its block scales start at {@code xOff / 32} (Q8_0) or {@code xOff / 256}
+     * (Q8_K).
+     */
+    public abstract float dotQ8_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n);
 
-    public abstract float dotQ4_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n);
+    public abstract float dotQ4_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n);
 
-    public abstract float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n);
+    public abstract float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n);
 
-    public abstract float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n);
+    public abstract float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n);
 
-    public abstract float dotQ6K(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n);
+    public abstract float dotQ6K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n);
 
     /** Sum of {@code a[aOff+i] * b[bOff+i]} for i < n. */
     public abstract float dot(float[] a, int aOff, float[] b, int bOff, int n);

@@ -1,5 +1,7 @@
 package dev.jinn.runtime.cpu.internal;
 
+import dev.jinn.quant.GgmlType;
+
 /**
  * Activation rows prepared for one weight encoding, as llama.cpp prepares them ("vec_dot_type"): float32 for F32,
  * values rounded to f16/bf16 for F16/BF16 weights, int8 blocks of 32 with an f16 scale (Q8_0) for Q8_0/Q4_0 weights,
@@ -15,6 +17,19 @@ public final class QuantizedActivations {
     public float[] d = new float[0];
     /** Q8_K: sums of each 16 int8 values, {@code [rows][cols / 16]}. */
     public int[] bsums = new int[0];
+    /**
+     * The int8 values widened to int16, {@code [rows][cols]}: the vector kernels multiply in 16-bit lanes, so
+     * widening once per mat-mul saves a conversion per weight row.
+     */
+    public short[] q16 = new short[0];
+    /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
+    public int[] bsum32 = new int[0];
+    /**
+     * For the batched (prefill) kernels: the int8 values as floats, {@code [rows][cols]}, each 32-value block permuted
+     * as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when not filled.
+     */
+    public float[] qf = new float[0];
+    public GgmlType qfType;
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -22,15 +37,26 @@ public final class QuantizedActivations {
         }
     }
 
+    void ensureQf(int size) {
+        if (qf.length < size) {
+            qf = new float[size];
+        }
+    }
+
     void ensureQuants(int size, int blocks, int sums) {
+        qfType = null;
         if (q.length < size) {
             q = new byte[size];
         }
         if (d.length < blocks) {
             d = new float[blocks];
         }
+        if (q16.length < size) {
+            q16 = new short[size];
+        }
         if (bsums.length < sums) {
             bsums = new int[sums];
+            bsum32 = new int[sums / 2];
         }
     }
 }

@@ -57,7 +57,9 @@ public final class ScalarKernels extends Kernels {
      * hsum_float_8's order. Matching this order keeps the next layer's int8 activations on llama.cpp's grid.
      */
     @Override
-    public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ8_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        byte[] q = a.q;
+        float[] d = a.d;
         float[] lanes = new float[8];
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
@@ -83,7 +85,9 @@ public final class ScalarKernels extends Kernels {
     }
 
     @Override
-    public float dotQ4_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ4_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        byte[] q = a.q;
+        float[] d = a.d;
         float s = 0;
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 18L * b;
@@ -117,7 +121,10 @@ public final class ScalarKernels extends Kernels {
      * (pairs of sub-blocks) with −d_x·dmin; then hsum_float_8 plus the four min lanes.
      */
     @Override
-    public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
+    public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        byte[] q = a.q;
+        float[] d = a.d;
+        int[] bsums = a.bsums;
         int[] sc = new int[8];
         int[] m = new int[8];
         float[] lanes = new float[8];
@@ -152,7 +159,10 @@ public final class ScalarKernels extends Kernels {
     }
 
     @Override
-    public float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
+    public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        byte[] q = a.q;
+        float[] d = a.d;
+        int[] bsums = a.bsums;
         int[] sc = new int[8];
         int[] m = new int[8];
         float s = 0;
@@ -183,7 +193,9 @@ public final class ScalarKernels extends Kernels {
     }
 
     @Override
-    public float dotQ6K(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ6K(MemorySegment w, long off, QuantizedActivations act, int xOff, int n) {
+        byte[] q = act.q;
+        float[] d = act.d;
         float s = 0;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;

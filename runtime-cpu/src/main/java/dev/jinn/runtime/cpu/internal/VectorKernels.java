@@ -1,14 +1,17 @@
 package dev.jinn.runtime.cpu.internal;
 
+import dev.jinn.quant.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +28,8 @@ public final class VectorKernels extends Kernels {
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
 
     @Override
     public String name() {
@@ -36,12 +41,17 @@ public final class VectorKernels extends Kernels {
      * may change when the JIT compiles a method, this gives the same float on every call.
      */
     static float hsum(FloatVector v) {
-        float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
-        float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);
-        float a6 = v.lane(6) + v.lane(14), a7 = v.lane(7) + v.lane(15);
-        float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
-        return (b0 + b2) + (b1 + b3);
+        // lanes i and i + 8, then i and i + 4, then i and i + 2, as three in-register permutes: sixteen lane()
+        // extractions compile to sixteen calls when the caller is too large for C2 to inline them
+        FloatVector a = v.add(v.rearrange(SWAP_8));
+        FloatVector b = a.add(a.rearrange(SWAP_4));
+        FloatVector c = b.add(b.rearrange(SWAP_2));
+        return c.lane(0) + c.lane(1);
     }
+
+    private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F512, i -> i ^ 8);
+    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F512, i -> i ^ 4);
+    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F512, i -> i ^ 2);
 
     @Override
     public float dotGgmlF16Order(float[] q, int qOff, float[] k, int kOff, int n) {
@@ -56,35 +66,6 @@ public final class VectorKernels extends Kernels {
             s3 = FloatVector.fromArray(F512, k, kOff + i + 48).fma(FloatVector.fromArray(F512, q, qOff + i + 48), s3);
         }
         return hsum(s0.add(s2).add(s1.add(s3)));
-    }
-
-    /** 32 signed bytes times 32 signed bytes, summed pairwise into 16 ints. */
-    private static IntVector dot32(ByteVector a, ByteVector b) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        // adjacent int16 pairs summed inside their 32-bit lane: shifts are cheaper than two widening conversions
-        IntVector pi = p.reinterpretAsInts();
-        return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(pi.lanewise(VectorOperators.ASHR, 16));
-    }
-
-    /** Bytes shifted right by {@code k} bits (unsigned), through 32-bit lanes: byte shifts are not native on x86. */
-    private static ByteVector shr(ByteVector v, int k) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, k).reinterpretAsBytes()
-                .and((byte) (0xFF >>> k));
-    }
-
-    /** Bytes shifted left by {@code k} bits; the caller guarantees no bit leaves its byte. */
-    private static ByteVector shl(ByteVector v, int k) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, k).reinterpretAsBytes();
-    }
-
-    /** 32 signed-byte products, elements 0..15 times {@code s0} plus elements 16..31 times {@code s1}, in 16 ints. */
-    private static IntVector dot16x2(ByteVector a, ByteVector b, int s0, int s1) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        return ((IntVector) p.convertShape(VectorOperators.S2I, I512, 0)).mul(s0)
-                .add(((IntVector) p.convertShape(VectorOperators.S2I, I512, 1)).mul(s1));
     }
 
     @Override
@@ -148,31 +129,58 @@ public final class VectorKernels extends Kernels {
     }
 
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Long> L512 = LongVector.SPECIES_512;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    /*
+     * How the integer kernels are shaped (measured with JMH on Zen 5, see MatVecBenchmark):
+     * - activations arrive widened to int16 (QuantizedActivations.q16), so a weight chunk is zero- or sign-extended
+     *   once and multiplied with vpmullw against a 512-bit load of activations;
+     * - int16 products are summed in adjacent pairs inside their 32-bit lane as (x + (x << 16)) >> 16: three
+     *   instructions, the job _mm512_madd_epi16 does in ggml (the Vector API has no multiply-add of pairs);
+     * - one loop per super-block with a short inner loop over its chunks: C2 then inlines every vector operation
+     *   once. Unrolling the chunks by hand multiplies the IR until C2 gives up inlining (NodeCountInliningCutoff) and
+     *   boxes vectors, three times slower;
+     * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use.
+     */
+
+    /** Adjacent int16 pairs summed into their 32-bit lane (sign-correct, no overflow: pair sums fit in 16 bits). */
+    private static IntVector pairSums(ShortVector p) {
+        IntVector x = p.reinterpretAsInts();
+        return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** Adjacent int32 pairs summed into their 64-bit lane. */
+    private static LongVector pairSums(IntVector p) {
+        LongVector x = p.reinterpretAsLongs();
+        return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
+    }
+
+    /** 32 bytes at {@code off} zero-extended to 32 shorts. */
+    private static ShortVector bytesU(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B256, w, off, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+    }
 
     /**
-     * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 int16 products are summed in pairs inside 32-bit
-     * lanes and again inside 64-bit lanes, giving the eight sums of four consecutive products that dpbusd/madd give.
+     * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 products of a block summed in groups of four
+     * consecutive values, as dpbusd/madd give them, then one fused multiply-add per block into eight float lanes.
      */
     @Override
-    public float dotQ8_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ8_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
         FloatVector acc = FloatVector.zero(F256);
         int blocks = n / 32;
         int d0 = xOff / 32;
         for (int b = 0; b < blocks; b++) {
             long bo = off + 34L * b;
-            ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0))
-                    .mul((ShortVector) ByteVector.fromArray(B256, q, xOff + 32 * b)
-                            .convertShape(VectorOperators.B2S, S512, 0));
-            IntVector pi = p.reinterpretAsInts();
-            IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pi.lanewise(VectorOperators.ASHR, 16));
-            jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
-            jdk.incubator.vector.LongVector quads = pl.lanewise(VectorOperators.LSHL, 32)
-                    .lanewise(VectorOperators.ASHR, 32).add(pl.lanewise(VectorOperators.ASHR, 32));
-            FloatVector f = (FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0);
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2S, S512, 0);
+            LongVector quads = pairSums(pairSums(v.mul(ShortVector.fromArray(S512, q16, xOff + 32 * b))));
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc = FloatVector.broadcast(F256, scale).fma(f, acc);
+            acc = FloatVector.broadcast(F256, scale).fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0),
+                    acc);
         }
         float r0 = acc.lane(4) + acc.lane(0);
         float r1 = acc.lane(5) + acc.lane(1);
@@ -182,21 +190,20 @@ public final class VectorKernels extends Kernels {
     }
 
     @Override
-    public float dotQ4_0(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ4_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
         FloatVector acc = FloatVector.zero(F512);
         int blocks = n / 32;
         int d0 = xOff / 32;
         for (int b = 0; b < blocks; b++) {
             long bo = off + 18L * b;
-            ByteVector v = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
-            ByteVector lo = v.and((byte) 0xF).sub((byte) 8);
-            ByteVector hi = shr(v, 4).sub((byte) 8);
-            ShortVector p = ((ShortVector) lo.convertShape(VectorOperators.B2S, S256, 0))
-                    .mul((ShortVector) ByteVector.fromArray(B128, q, xOff + 32 * b)
-                            .convertShape(VectorOperators.B2S, S256, 0))
-                    .add(((ShortVector) hi.convertShape(VectorOperators.B2S, S256, 0))
-                            .mul((ShortVector) ByteVector.fromArray(B128, q, xOff + 32 * b + 16)
-                                    .convertShape(VectorOperators.B2S, S256, 0)));
+            // 16 bytes: low nibbles are values 0..15, high nibbles 16..31
+            ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+            ShortVector p = z.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(S256, q16, xOff + 32 * b))
+                    .add(z.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
+                            .mul(ShortVector.fromArray(S256, q16, xOff + 32 * b + 16)));
             IntVector s = (IntVector) p.convertShape(VectorOperators.S2I, I512, 0);
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
@@ -204,48 +211,60 @@ public final class VectorKernels extends Kernels {
         return hsum(acc);
     }
 
-    private static int u8(MemorySegment w, long off) {
-        return w.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    /**
+     * get_scale_min_k4 for all eight sub-blocks of a Q4_K/Q5_K block at once, from the 12 packed bytes read as
+     * little-endian ints {@code u0, u1, u2}: the six-bit scales, sub-block j in byte j of the result.
+     */
+    static long k4Scales(int u0, int u2) {
+        return (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
     }
 
-    private static final VectorSpecies<Long> L512 = jdk.incubator.vector.LongVector.SPECIES_512;
-
-    /** The 32 int16 products of a chunk summed in groups of four consecutive values, as 8 long lanes. */
-    private static jdk.incubator.vector.LongVector quadSums(ByteVector a, ByteVector b) {
-        ShortVector p = ((ShortVector) a.convertShape(VectorOperators.B2S, S512, 0))
-                .mul((ShortVector) b.convertShape(VectorOperators.B2S, S512, 0));
-        IntVector pi = p.reinterpretAsInts();
-        IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(pi.lanewise(VectorOperators.ASHR, 16));
-        jdk.incubator.vector.LongVector pl = pairs.reinterpretAsLongs();
-        return pl.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
-                .add(pl.lanewise(VectorOperators.ASHR, 32));
+    /** The six-bit mins of the eight sub-blocks, sub-block j in byte j (see {@link #k4Scales}). */
+    static long k4Mins(int u1, int u2) {
+        return (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
     }
 
-    /** ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}). */
+    /** Byte j of {@code packed}. */
+    private static int byteAt(long packed, int j) {
+        return (int) (packed >>> (8 * j)) & 0xFF;
+    }
+
+    /** ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}), bit-exact with the twin. */
     @Override
-    public float dotQ4K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
+    public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F256);
         float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int x0 = xOff + 256 * b;
-            int bs = x0 / 16;
-            jdk.incubator.vector.LongVector isum = jdk.incubator.vector.LongVector.zero(L512);
-            for (int j = 0; j < 8; j++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * (j >> 1), LE);
-                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF);
-                isum = isum.add(quadSums(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(scaleK4(w, bo + 4, j)));
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = k4Scales(u0, u2);
+            // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles
+            IntVector isum = IntVector.zero(I512);
+            for (int g = 0; g < 4; g++) {
+                ShortVector z = bytesU(w, bo + 16 + 32L * g);
+                ShortVector lo = z.and((short) 0xF).mul(ShortVector.fromArray(S512, q16, x0 + 64 * g));
+                ShortVector hi = z.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32));
+                isum = isum.add(pairSums(lo).mul((int) sc & 0xFF)).add(pairSums(hi).mul((int) (sc >>> 8) & 0xFF));
+                sc >>>= 16;
             }
+            long m = k4Mins(u1, u2);
+            int j0 = x0 / 32;
             float da = d[x0 / 256];
             float dmin = -da * Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            m0 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 0), m0);
-            m1 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 1), m1);
-            m2 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 2), m2);
-            m3 = Math.fma(dmin, (float) minPair(w, bo + 4, bsums, bs, 3), m3);
-            float scale = da * Float.float16ToFloat(w.get(LE_SHORT, bo));
-            acc = FloatVector.broadcast(F256, scale)
-                    .fma((FloatVector) isum.convertShape(VectorOperators.L2F, F256, 0), acc);
+            m0 = Math.fma(dmin, (float) (byteAt(m, 0) * bsum32[j0] + byteAt(m, 1) * bsum32[j0 + 1]), m0);
+            m1 = Math.fma(dmin, (float) (byteAt(m, 2) * bsum32[j0 + 2] + byteAt(m, 3) * bsum32[j0 + 3]), m1);
+            m2 = Math.fma(dmin, (float) (byteAt(m, 4) * bsum32[j0 + 4] + byteAt(m, 5) * bsum32[j0 + 5]), m2);
+            m3 = Math.fma(dmin, (float) (byteAt(m, 6) * bsum32[j0 + 6] + byteAt(m, 7) * bsum32[j0 + 7]), m3);
+            LongVector quads = pairSums(isum);
+            acc = FloatVector.broadcast(F256, da * Float.float16ToFloat(w.get(LE_SHORT, bo)))
+                    .fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0), acc);
         }
         float r0 = acc.lane(4) + acc.lane(0);
         float r1 = acc.lane(5) + acc.lane(1);
@@ -254,91 +273,292 @@ public final class VectorKernels extends Kernels {
         return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
     }
 
-    /** m[2i]·(bsums of sub-block 2i) + m[2i+1]·(bsums of sub-block 2i+1), as _mm_madd_epi16 pairs them. */
-    static int minPair(MemorySegment w, long so, int[] bsums, int bs, int i) {
-        int a = 2 * i;
-        return minK4(w, so, a) * (bsums[bs + 2 * a] + bsums[bs + 2 * a + 1])
-                + minK4(w, so, a + 1) * (bsums[bs + 2 * a + 2] + bsums[bs + 2 * a + 3]);
-    }
-
-    /** get_scale_min_k4's scale of sub-block j from the 12 packed bytes at {@code so}. */
-    static int scaleK4(MemorySegment w, long so, int j) {
-        return j < 4 ? u8(w, so + j) & 63 : (u8(w, so + j + 4) & 0xF) | ((u8(w, so + j - 4) >>> 6) << 4);
-    }
-
-    /** get_scale_min_k4's min of sub-block j. */
-    static int minK4(MemorySegment w, long so, int j) {
-        return j < 4 ? u8(w, so + j + 4) & 63 : (u8(w, so + j + 4) >>> 4) | ((u8(w, so + j) >>> 6) << 4);
-    }
-
     @Override
-    public float dotQ5K(MemorySegment w, long off, byte[] q, float[] d, int[] bsums, int xOff, int n) {
+    public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F512);
         float mins = 0;
-        int[] sc = new int[8];
-        int[] m = new int[8];
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 176L * b;
             int x0 = xOff + 256 * b;
-            unpackScales(w, bo + 4, sc, m);
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = k4Scales(u0, u2);
+            // bit j of qh[l] is the fifth bit of value l of sub-block j; shifted down two bits per chunk
+            ShortVector h = bytesU(w, bo + 16);
             IntVector isum = IntVector.zero(I512);
-            for (int j = 0; j < 8; j++) {
-                ByteVector v = ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * (j >> 1), LE);
-                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 16, LE);
-                ByteVector nib = shr(v, 4 * (j & 1)).and((byte) 0xF).or(shl(shr(qh, j).and((byte) 1), 4));
-                isum = isum.add(dot32(nib, ByteVector.fromArray(B256, q, x0 + 32 * j)).mul(sc[j]));
+            for (int g = 0; g < 4; g++) {
+                ShortVector z = bytesU(w, bo + 48 + 32L * g);
+                ShortVector lo = z.and((short) 0xF).or(h.and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g));
+                ShortVector hi = z.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 2).lanewise(VectorOperators.LSHL, 3))
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32));
+                isum = isum.add(pairSums(lo).mul((int) sc & 0xFF)).add(pairSums(hi).mul((int) (sc >>> 8) & 0xFF));
+                sc >>>= 16;
+                h = h.lanewise(VectorOperators.LSHR, 2);
             }
-            mins += minsTerm(w, bo, d, bsums, x0, m);
-            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 256];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+            long m = k4Mins(u1, u2);
+            int j0 = x0 / 32;
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                msum += byteAt(m, j) * bsum32[j0 + j];
+            }
+            float da = d[x0 / 256];
+            mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da),
+                    acc);
         }
         return hsum(acc) - mins;
     }
 
-    /** get_scale_min_k4 for the 8 sub-blocks of a Q4_K/Q5_K block. */
-    private static void unpackScales(MemorySegment w, long so, int[] sc, int[] m) {
-        for (int j = 0; j < 4; j++) {
-            int lo = u8(w, so + j);
-            int mid = u8(w, so + j + 4);
-            int hi = u8(w, so + j + 8);
-            sc[j] = lo & 63;
-            m[j] = mid & 63;
-            sc[j + 4] = (hi & 0xF) | ((lo >>> 6) << 4);
-            m[j + 4] = (hi >>> 4) | ((mid >>> 6) << 4);
-        }
-    }
+    /** Lanes 8..15 of 16 ints: where a 32-value chunk's pair sums take the scale of its second 16 values. */
+    private static final VectorMask<Integer> HIGH_HALF = VectorMask.fromLong(I512, 0xFF00L);
 
-    private static float minsTerm(MemorySegment w, long bo, float[] d, int[] bsums, int x0, int[] m) {
-        int bs = x0 / 16;
-        int msum = 0;
-        for (int j = 0; j < 8; j++) {
-            msum += m[j] * (bsums[bs + 2 * j] + bsums[bs + 2 * j + 1]);
-        }
-        return Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * d[x0 / 256] * msum;
+    /** Scale {@code s0} in lanes 0..7 and {@code s1} in lanes 8..15. */
+    private static IntVector scalePair(MemorySegment w, long so) {
+        return IntVector.broadcast(I512, w.get(ValueLayout.JAVA_BYTE, so))
+                .blend(w.get(ValueLayout.JAVA_BYTE, so + 1), HIGH_HALF);
     }
 
     @Override
-    public float dotQ6K(MemorySegment w, long off, byte[] q, float[] d, int xOff, int n) {
+    public float dotQ6K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
         FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
             IntVector isum = IntVector.zero(I512);
-            for (int j = 0; j < 8; j++) {
-                // 32 values 128h + 32k: low nibble (k < 2) or high nibble (k >= 2) of ql[64h + 32(k&1)],
-                // high bits (2k..2k+1) of qh[32h]; scales 8h + 2k and 8h + 2k + 1 cover 16 values each
-                int h = j >> 2;
-                int k = j & 3;
-                ByteVector ql = ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * (k & 1), LE);
-                ByteVector qh = ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE);
-                ByteVector qv = shr(ql, 4 * (k >> 1)).and((byte) 0xF)
-                        .or(shl(shr(qh, 2 * k).and((byte) 3), 4)).sub((byte) 32);
-                long so = bo + 192 + 8L * h + 2L * k;
-                isum = isum.add(dot16x2(qv, ByteVector.fromArray(B256, q, x0 + 32 * j),
-                        w.get(ValueLayout.JAVA_BYTE, so), w.get(ValueLayout.JAVA_BYTE, so + 1)));
+            for (int i = 0; i < 4; i++) {
+                // 32 bytes ql[64h + 32p ..]: low nibbles are values 128h + 32p + l, high nibbles 128h + 32p + 64 + l;
+                // their top two bits are bits 2p..2p+1 and 2p+4..2p+5 of qh[32h + l]; scales are one per 16 values
+                int h = i >> 1;
+                int p = i & 1;
+                ShortVector ql = bytesU(w, bo + 64L * h + 32L * p);
+                ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p);
+                ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
+                int xo = x0 + 128 * h + 32 * p;
+                long so = bo + 192 + 8L * h + 2L * p;
+                isum = isum.add(pairSums(lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)))
+                                .mul(scalePair(w, so)))
+                        .add(pairSums(hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64)))
+                                .mul(scalePair(w, so + 4)));
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+        }
+        return hsum(acc);
+    }
+
+    // ---- Prefill: several tokens per weight row -------------------------------------------------------------------
+
+    /** Fewest tokens for which decoding a weight row once and reusing it beats the one-token kernels. */
+    static final int BATCH_MIN = 4;
+
+    /*
+     * The batched K-quant kernels decode a weight row once into floats w = scale6 * q (small integers, exact) and
+     * take the int8 activations as floats too. Every product and every partial sum of a super-block is an integer
+     * below 2^24, so fused multiply-adds in float give exactly the integer sums of the one-token kernels, and the
+     * float steps after them are the same operations on the same values: bit-for-bit the same logits, at about a
+     * third of the instructions per token (two loads and one FMA per 16 values).
+     *
+     * To land each sum in the lane the one-token kernel uses, the 32 values of each block are permuted the same way
+     * in the decoded row and in the activations:
+     * - Q4_K (ggml's lanes: four consecutive values): position p < 16 holds value 4(p % 8) + p / 8, position 16 + p
+     *   value 4(p % 8) + 2 + p / 8, so lane l of (first 16 + second 16) is quad l % 8, added to its mirror lane;
+     * - Q6_K (pairSums' lanes: two consecutive values): position p < 16 holds value 2p, position 16 + p value 2p + 1.
+     */
+    private static final int[] Q4K_ORDER = new int[32];
+    private static final int[] Q6K_ORDER = new int[32];
+
+    static {
+        for (int p = 0; p < 16; p++) {
+            Q4K_ORDER[p] = 4 * (p % 8) + p / 8;
+            Q4K_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
+            Q6K_ORDER[p] = 2 * p;
+            Q6K_ORDER[16 + p] = 2 * p + 1;
+        }
+    }
+
+    private static final VectorShuffle<Short> Q4K_SHUFFLE = VectorShuffle.fromArray(S512, Q4K_ORDER, 0);
+    private static final VectorShuffle<Short> Q6K_SHUFFLE = VectorShuffle.fromArray(S512, Q6K_ORDER, 0);
+    /** Q6_K positions (after the permutation) whose value is in the second 16 of its block: they take scale 2c+1. */
+    private static final VectorMask<Short> Q6K_SECOND_SCALE = VectorMask.fromLong(S512, 0xFF00FF00L);
+
+    /** A worker's decoded weight row. */
+    private static final class RowScratch {
+        float[] w = new float[0];
+        float[] d = new float[0];
+        float[] dmin = new float[0];
+        int[] mins = new int[0];
+
+        RowScratch ensure(int cols) {
+            if (w.length < cols) {
+                w = new float[cols];
+                d = new float[cols / 256];
+                dmin = new float[cols / 256];
+                mins = new int[cols / 32];
+            }
+            return this;
+        }
+    }
+
+    private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
+
+    @Override
+    public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
+        super.prepare(type, x, rows, cols, a);
+        if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K)) {
+            int[] order = type == GgmlType.Q4_K ? Q4K_ORDER : Q6K_ORDER;
+            a.ensureQf(rows * cols);
+            for (int base = 0; base < rows * cols; base += 32) {
+                for (int p = 0; p < 32; p++) {
+                    a.qf[base + p] = a.q[base + order[p]];
+                }
+            }
+            a.qfType = type;
+        }
+    }
+
+    @Override
+    protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
+                                     QuantizedActivations a, int n, int cols, float[] out, int outStride,
+                                     float[] bias) {
+        if (n < BATCH_MIN || a.qfType != type) {
+            return false;
+        }
+        RowScratch s = rowScratch.get().ensure(cols);
+        for (int r = r0; r < r1; r++) {
+            float b = bias == null ? 0 : bias[r];
+            if (type == GgmlType.Q4_K) {
+                decodeQ4K(w, r * rowBytes, cols, s);
+                for (int t = 0; t < n; t++) {
+                    out[t * outStride + r] = dotQ4KDecoded(s, a, t * cols, cols) + b;
+                }
+            } else {
+                decodeQ6K(w, r * rowBytes, cols, s);
+                for (int t = 0; t < n; t++) {
+                    out[t * outStride + r] = dotQ6KDecoded(s, a, t * cols, cols) + b;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Stores 32 shorts as floats at {@code off}. */
+    private static void intoFloats(ShortVector v, float[] dst, int off) {
+        ((FloatVector) v.convertShape(VectorOperators.S2F, F512, 0)).intoArray(dst, off);
+        ((FloatVector) v.convertShape(VectorOperators.S2F, F512, 1)).intoArray(dst, off + 16);
+    }
+
+    /** A Q4_K row as scale6 * q4 per value (permuted, see above), with its per-block scales and packed mins. */
+    private static void decodeQ4K(MemorySegment w, long off, int n, RowScratch s) {
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = k4Scales(u0, u2);
+            long m = k4Mins(u1, u2);
+            for (int j = 0; j < 8; j++) {
+                s.mins[8 * b + j] = byteAt(m, j);
+            }
+            s.d[b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            s.dmin[b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            for (int g = 0; g < 4; g++) {
+                ShortVector z = bytesU(w, bo + 16 + 32L * g);
+                intoFloats(z.and((short) 0xF).rearrange(Q4K_SHUFFLE).mul((short) (sc & 0xFF)), s.w, 256 * b + 64 * g);
+                intoFloats(z.lanewise(VectorOperators.LSHR, 4).rearrange(Q4K_SHUFFLE).mul((short) ((sc >>> 8) & 0xFF)),
+                        s.w, 256 * b + 64 * g + 32);
+                sc >>>= 16;
+            }
+        }
+    }
+
+    /** {@link #dotQ4K} of a decoded row: the same float operations on the same integer sums. */
+    private static float dotQ4KDecoded(RowScratch s, QuantizedActivations a, int xOff, int n) {
+        float[] wf = s.w;
+        float[] qf = a.qf;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
+        FloatVector acc = FloatVector.zero(F512);
+        FloatVector mins = FloatVector.zero(F128);
+        for (int b = 0; b < n / 256; b++) {
+            int x0 = xOff + 256 * b;
+            int wb = 256 * b;
+            FloatVector v0 = FloatVector.zero(F512);
+            FloatVector v1 = FloatVector.zero(F512);
+            for (int j = 0; j < 8; j++) {
+                v0 = FloatVector.fromArray(F512, wf, wb + 32 * j).fma(FloatVector.fromArray(F512, qf, x0 + 32 * j), v0);
+                v1 = FloatVector.fromArray(F512, wf, wb + 32 * j + 16)
+                        .fma(FloatVector.fromArray(F512, qf, x0 + 32 * j + 16), v1);
+            }
+            FloatVector x = v0.add(v1);
+            FloatVector quads = x.add(x.rearrange(SWAP_8)); // quad l in lanes l and l + 8
+            // the mins as dotQ4K takes them: four pair sums, each into its own lane with a fused multiply-add
+            LongVector pairs = pairSums(IntVector.fromArray(I256, s.mins, 8 * b)
+                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
+            float da = d[x0 / 256];
+            mins = FloatVector.broadcast(F128, -da * s.dmin[b])
+                    .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
+            acc = FloatVector.broadcast(F512, da * s.d[b]).fma(quads, acc);
+        }
+        float r0 = acc.lane(4) + acc.lane(0);
+        float r1 = acc.lane(5) + acc.lane(1);
+        float r2 = acc.lane(6) + acc.lane(2);
+        float r3 = acc.lane(7) + acc.lane(3);
+        float m0 = mins.lane(0), m1 = mins.lane(1), m2 = mins.lane(2), m3 = mins.lane(3);
+        return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
+    }
+
+    /** A Q6_K row as scale8 * (q6 - 32) per value (permuted, see above), with its per-block scales. */
+    private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s) {
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 210L * b;
+            s.d[b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
+            for (int i = 0; i < 4; i++) { // as in dotQ6K
+                int h = i >> 1;
+                int p = i & 1;
+                ShortVector ql = bytesU(w, bo + 64L * h + 32L * p);
+                ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p);
+                ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
+                int xo = 256 * b + 128 * h + 32 * p;
+                long so = bo + 192 + 8L * h + 2L * p;
+                intoFloats(lo.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scaleShorts(w, so)), s.w, xo);
+                intoFloats(hi.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scaleShorts(w, so + 4)), s.w, xo + 64);
+            }
+        }
+    }
+
+    /** The signed scales at {@code so} and {@code so + 1} spread over a permuted Q6_K block. */
+    private static ShortVector scaleShorts(MemorySegment w, long so) {
+        return ShortVector.broadcast(S512, w.get(ValueLayout.JAVA_BYTE, so))
+                .blend(w.get(ValueLayout.JAVA_BYTE, so + 1), Q6K_SECOND_SCALE);
+    }
+
+    /** {@link #dotQ6K} of a decoded row. */
+    private static float dotQ6KDecoded(RowScratch s, QuantizedActivations a, int xOff, int n) {
+        float[] wf = s.w;
+        float[] qf = a.qf;
+        float[] d = a.d;
+        FloatVector acc = FloatVector.zero(F512);
+        for (int b = 0; b < n / 256; b++) {
+            int x0 = xOff + 256 * b;
+            int wb = 256 * b;
+            FloatVector v0 = FloatVector.zero(F512);
+            FloatVector v1 = FloatVector.zero(F512);
+            for (int c = 0; c < 8; c++) {
+                v0 = FloatVector.fromArray(F512, wf, wb + 32 * c).fma(FloatVector.fromArray(F512, qf, x0 + 32 * c), v0);
+                v1 = FloatVector.fromArray(F512, wf, wb + 32 * c + 16)
+                        .fma(FloatVector.fromArray(F512, qf, x0 + 32 * c + 16), v1);
+            }
+            float scale = s.d[b] * d[x0 / 256];
+            acc = v0.add(v1).fma(FloatVector.broadcast(F512, scale), acc);
         }
         return hsum(acc);
     }

@@ -70,6 +70,8 @@ class KernelsTest {
         float[] x = randomFloats(tokens * cols, 7 + cols);
         QuantizedActivations a = new QuantizedActivations();
         SCALAR.prepare(type, x, tokens, cols, a);
+        QuantizedActivations av = new QuantizedActivations(); // the vector kernels' own preparation (batched extras)
+        VECTOR.prepare(type, x, tokens, cols, av);
         float[] dq = new float[cols];
         float[] xq = new float[tokens * cols];
         for (int t = 0; t < tokens; t++) {
@@ -86,7 +88,7 @@ class KernelsTest {
                     mag += Math.abs((double) dq[i] * xq[t * cols + i]);
                 }
                 float scalar = SCALAR.dot(type, w, off, a, t, cols);
-                float vector = VECTOR.dot(type, w, off, a, t, cols);
+                float vector = VECTOR.dot(type, w, off, av, t, cols);
                 assertThat((double) scalar).as("%s scalar row %d token %d", type, r, t).isCloseTo(ref,
                         org.assertj.core.data.Offset.offset(1e-5 * mag));
                 assertThat((double) vector).as("%s vector row %d token %d", type, r, t).isCloseTo(scalar,
@@ -100,14 +102,14 @@ class KernelsTest {
         float[] outV = new float[tokens * rows];
         float[] bias = randomFloats(rows, 3);
         SCALAR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, outS, rows, bias);
-        VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, outV, rows, bias);
+        VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, av, tokens, cols, outV, rows, bias);
         for (int i = 0; i < outS.length; i++) {
             assertThat(outV[i]).isCloseTo(outS[i], org.assertj.core.data.Offset.offset(1e-3f * (1 + Math.abs(outS[i]))));
         }
         // the batched (mat-mat) path gives exactly what one token at a time (mat-vec) gives
         for (int r = 0; r < rows; r++) {
             for (int t = 0; t < tokens; t++) {
-                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols) + bias[r];
+                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), av, t, cols) + bias[r];
                 assertThat(outV[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(single);
             }
         }
