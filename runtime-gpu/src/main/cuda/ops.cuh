@@ -1,5 +1,5 @@
-// Row and elementwise kernels: embedding, RMS norm, bf16 dequantization for cuBLAS prefill, bias, RoPE, the KV
-// store, SwiGLU and the residual add. Geometry in Launches; the kernels never read or write past n rows even if
+// Row and elementwise kernels: embedding, RMS norm, f16 dequantization for cuBLAS prefill, Q8_0 activations, bias,
+// RoPE, the KV store, SwiGLU and the residual add. Geometry in Launches; the kernels never read or write past n rows even if
 // the grid is larger.
 #pragma once
 
@@ -86,9 +86,10 @@ extern "C" __global__ void jinn_rmsnorm(const float* x, const float* w, float* o
     }
 }
 
-// Block r: row row0 + r of w to bf16 at out[r·cols ..].
+// Block r: row row0 + r of w to f16 (saturating) at out[r·cols ..]. Q8_0 values q·d are exact in float and
+// rounded once; f16 keeps 11 significant bits where bf16 kept 8, which Q8_0 weights need.
 template <int T>
-JINN_DEVICE void dequant_bf16(const uint8_t* __restrict__ w, unsigned short* __restrict__ out, int row0, int nrows,
+JINN_DEVICE void dequant_f16(const uint8_t* __restrict__ w, unsigned short* __restrict__ out, int row0, int nrows,
         int cols) {
     const int r = blockIdx.x;
     if (r >= nrows) {
@@ -97,59 +98,75 @@ JINN_DEVICE void dequant_bf16(const uint8_t* __restrict__ w, unsigned short* __r
     const uint8_t* row = w + (size_t) (row0 + r) * row_bytes<T>(cols);
     unsigned short* o = out + (size_t) r * cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        o[c] = to_bf16(Blk<T>::value(row, c));
+        o[c] = to_f16_sat(Blk<T>::value(row, c));
     }
 }
 
-extern "C" __global__ void jinn_dequant_bf16_f32(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_f32(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_F32>(w, out, row0, nrows, cols);
+    dequant_f16<T_F32>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_f16(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_f16(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_F16>(w, out, row0, nrows, cols);
+    dequant_f16<T_F16>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_bf16(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_bf16(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_BF16>(w, out, row0, nrows, cols);
+    dequant_f16<T_BF16>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_q8_0(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_q8_0(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_Q8_0>(w, out, row0, nrows, cols);
+    dequant_f16<T_Q8_0>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_q4_0(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_q4_0(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_Q4_0>(w, out, row0, nrows, cols);
+    dequant_f16<T_Q4_0>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_q4_k(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_q4_k(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_Q4_K>(w, out, row0, nrows, cols);
+    dequant_f16<T_Q4_K>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_q5_k(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_q5_k(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_Q5_K>(w, out, row0, nrows, cols);
+    dequant_f16<T_Q5_K>(w, out, row0, nrows, cols);
 }
 
-extern "C" __global__ void jinn_dequant_bf16_q6_k(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_dequant_f16_q6_k(const uint8_t* __restrict__ w, unsigned short* __restrict__ out,
         int row0, int nrows, int cols) {
-    dequant_bf16<T_Q6_K>(w, out, row0, nrows, cols);
+    dequant_f16<T_Q6_K>(w, out, row0, nrows, cols);
 }
 
 JINN_DEVICE int global_index() {
     return blockIdx.x * blockDim.x + threadIdx.x;
 }
 
-extern "C" __global__ void jinn_f32_to_bf16(const float* __restrict__ x, unsigned short* __restrict__ out,
+extern "C" __global__ void jinn_f32_to_f16(const float* __restrict__ x, unsigned short* __restrict__ out,
         int count) {
     const int i = global_index();
     if (i < count) {
-        out[i] = to_bf16(x[i]);
+        out[i] = to_f16_sat(x[i]);
+    }
+}
+
+// Activations for the Q8_0 and Q4_0 mat-vecs, as ggml quantizes them for those weights: thread i takes value i,
+// each warp one 32-value block (count is a multiple of 32 and blocks are whole warps, so a warp is all in or all
+// out). Layout: count int8 values at xq, then count/32 float scales at xq + count.
+extern "C" __global__ void jinn_quantize_q8_0(const float* __restrict__ x, int8_t* __restrict__ xq, int count) {
+    const int i = global_index();
+    if (i >= count) {
+        return; // the whole warp
+    }
+    float d;
+    const int q = quantize_q8_0_lane(x[i], d);
+    xq[i] = (int8_t) q;
+    if ((threadIdx.x & 31) == 0) {
+        ((float*) (xq + count))[i >> 5] = d;
     }
 }
 

@@ -70,9 +70,10 @@ const std::map<std::string, Call> KERNELS = {
     {"jinn_rmsnorm", [](void** a) { jinn_rmsnorm(p(a, 0), p(a, 1), p(a, 2), i(a, 3), i(a, 4), f(a, 5)); }},
     MV(jinn_matvec_f32), MV(jinn_matvec_f16), MV(jinn_matvec_bf16), MV(jinn_matvec_q8_0), MV(jinn_matvec_q4_0),
     MV(jinn_matvec_q4_k), MV(jinn_matvec_q5_k), MV(jinn_matvec_q6_k),
-    DQ(jinn_dequant_bf16_f32), DQ(jinn_dequant_bf16_f16), DQ(jinn_dequant_bf16_bf16), DQ(jinn_dequant_bf16_q8_0),
-    DQ(jinn_dequant_bf16_q4_0), DQ(jinn_dequant_bf16_q4_k), DQ(jinn_dequant_bf16_q5_k), DQ(jinn_dequant_bf16_q6_k),
-    {"jinn_f32_to_bf16", [](void** a) { jinn_f32_to_bf16(p(a, 0), p(a, 1), i(a, 2)); }},
+    DQ(jinn_dequant_f16_f32), DQ(jinn_dequant_f16_f16), DQ(jinn_dequant_f16_bf16), DQ(jinn_dequant_f16_q8_0),
+    DQ(jinn_dequant_f16_q4_0), DQ(jinn_dequant_f16_q4_k), DQ(jinn_dequant_f16_q5_k), DQ(jinn_dequant_f16_q6_k),
+    {"jinn_f32_to_f16", [](void** a) { jinn_f32_to_f16(p(a, 0), p(a, 1), i(a, 2)); }},
+    {"jinn_quantize_q8_0", [](void** a) { jinn_quantize_q8_0(p(a, 0), p(a, 1), i(a, 2)); }},
     {"jinn_add_bias", [](void** a) { jinn_add_bias(p(a, 0), p(a, 1), i(a, 2), i(a, 3)); }},
     {"jinn_rope", [](void** a) { jinn_rope(p(a, 0), p(a, 1), i(a, 2), i(a, 3), i(a, 4), f(a, 5), i(a, 6)); }},
     {"jinn_kv_store", [](void** a) {

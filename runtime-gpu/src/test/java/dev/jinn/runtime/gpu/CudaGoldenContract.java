@@ -30,10 +30,9 @@ abstract class CudaGoldenContract {
     abstract String backend();
 
     /**
-     * The bound on the RMS difference from llama.cpp's logits for one file, given the CPU backend's. The CPU matches
-     * llama.cpp's activation preparation (int8 blocks for Q8_0 weights); a backend that keeps float32 activations,
-     * or rounds prefill to BF16, may need more, and says why. Whatever the bound, the logits must also be no further
-     * from the F32 original's than llama.cpp's own are (checked separately).
+     * The bound on the RMS difference from llama.cpp's logits for one file, given the CPU backend's (a suite that
+     * needs more must say why). Whatever the bound, the logits must also be no further from the F32 original's than
+     * llama.cpp's own are (checked separately).
      */
     double rmsBound(String file, double cpuBound) {
         return cpuBound;

@@ -102,12 +102,14 @@ class CudaEmulationTest {
             MemorySegment w = encode(t, wv, rows, cols);
             MemorySegment x = floats(randoms(rnd, n * cols, 1f));
             MemorySegment bias = floats(randoms(rnd, rows, 1f));
+            // the magnitudes below are of w·x; for Q8_0/Q4_0 the kernels take x as Q8_0 blocks (checked bit for bit)
+            MemorySegment xk = Launches.quantizesActivations(t.id()) ? quantizedQ8_0(x, n * cols) : x;
             LaunchConfig c = Launches.matvec(t.id(), rows, cols, n);
             Kernel k = Launches.matvecKernel(t.id());
             MemorySegment gpu = floats(new float[n * rows]);
             MemorySegment twin = floats(new float[n * rows]);
-            emulate(k, c, w, x, bias, gpu, rows, cols, n);
-            twin(k, c, w, x, bias, twin, rows, cols, n);
+            emulate(k, c, w, xk, bias, gpu, rows, cols, n);
+            twin(k, c, w, xk, bias, twin, rows, cols, n);
             float[] row = new float[cols];
             for (int r = 0; r < rows; r++) {
                 QuantCodecs.require(t).decode(w, r * rowBytes(t, cols), row, 0, cols);
@@ -122,8 +124,8 @@ class CudaEmulationTest {
                 }
             }
             // no bias
-            emulate(k, c, w, x, null, gpu, rows, cols, n);
-            twin(k, c, w, x, null, twin, rows, cols, n);
+            emulate(k, c, w, xk, null, gpu, rows, cols, n);
+            twin(k, c, w, xk, null, twin, rows, cols, n);
             assertThat(gpu.getAtIndex(F32, rows + 3)).isCloseTo(twin.getAtIndex(F32, rows + 3), within(1e-3f));
         }
     }
@@ -143,8 +145,8 @@ class CudaEmulationTest {
         twin(Kernel.EMBED, c, table, t.id(), tokens, twin, 3, cols);
         assertThat(gpu.toArray(ValueLayout.JAVA_BYTE)).as("embed %s", t).isEqualTo(twin.toArray(ValueLayout.JAVA_BYTE));
 
-        Kernel dq = Launches.dequantBf16Kernel(t.id());
-        LaunchConfig dc = Launches.dequantBf16(t.id(), 4, cols);
+        Kernel dq = Launches.dequantF16Kernel(t.id());
+        LaunchConfig dc = Launches.dequantF16(t.id(), 4, cols);
         MemorySegment gb = arena.allocate(4L * cols * 2, 256);
         MemorySegment tb = arena.allocate(4L * cols * 2, 256);
         emulate(dq, dc, table, gb, 1, 4, cols);
@@ -158,7 +160,9 @@ class CudaEmulationTest {
         int cols = 1000;
         Random rnd = new Random(9);
         float[] xv = randoms(rnd, n * cols, 3f);
-        xv[7] = Float.intBitsToFloat(0x3F808000); // a bf16 tie
+        xv[7] = 1f + 0x1p-11f; // an f16 tie
+        xv[8] = -1e6f; // beyond the f16 range: saturates
+        java.util.Arrays.fill(xv, 64, 96, 0f); // an all-zero Q8_0 block
         MemorySegment x = floats(xv);
         MemorySegment y = floats(randoms(rnd, n * cols, 3f));
         MemorySegment w = floats(randoms(rnd, cols, 1f));
@@ -177,9 +181,10 @@ class CudaEmulationTest {
         });
         MemorySegment gb = arena.allocate(n * cols * 2L, 256);
         MemorySegment tb = arena.allocate(n * cols * 2L, 256);
-        emulate(Kernel.F32_TO_BF16, Launches.f32ToBf16(n * cols), x, gb, n * cols);
-        twin(Kernel.F32_TO_BF16, Launches.f32ToBf16(n * cols), x, tb, n * cols);
+        emulate(Kernel.F32_TO_F16, Launches.f32ToF16(n * cols), x, gb, n * cols);
+        twin(Kernel.F32_TO_F16, Launches.f32ToF16(n * cols), x, tb, n * cols);
         assertThat(gb.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(tb.toArray(ValueLayout.JAVA_BYTE));
+        quantizedQ8_0(x, n * cols / 32 * 32); // whole blocks, one of them all zero
     }
 
     @ParameterizedTest
@@ -309,6 +314,18 @@ class CudaEmulationTest {
             throw new AssertionError("emulated launch of " + k.symbol() + " failed", t);
         }
         assertThat(rc).as("emu_launch(%s, %s)", k.symbol(), c).isZero();
+    }
+
+    /** x's first {@code count} values as Q8_0 activations, emulated and twin equal bit for bit; the emulated ones. */
+    private MemorySegment quantizedQ8_0(MemorySegment x, int count) {
+        LaunchConfig c = Launches.quantizeQ8_0(count);
+        MemorySegment gpu = arena.allocate(Launches.q8ActivationBytes(1, count), 256);
+        MemorySegment twin = arena.allocate(gpu.byteSize(), 256);
+        emulate(Kernel.QUANTIZE_Q8_0, c, x, gpu, count);
+        twin(Kernel.QUANTIZE_Q8_0, c, x, twin, count);
+        assertThat(gpu.toArray(ValueLayout.JAVA_BYTE)).as("Q8_0 activations of %d values", count)
+                .isEqualTo(twin.toArray(ValueLayout.JAVA_BYTE));
+        return gpu;
     }
 
     private static long rowBytes(GgmlType t, int cols) {

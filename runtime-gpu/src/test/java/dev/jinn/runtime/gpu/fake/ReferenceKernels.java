@@ -46,10 +46,11 @@ public final class ReferenceKernels {
                 GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             Kernel mv = Launches.matvecKernel(t.id());
             m.put(mv, (c, a) -> matvec(mv, t, c, a));
-            Kernel dq = Launches.dequantBf16Kernel(t.id());
-            m.put(dq, (c, a) -> dequantBf16(dq, t, c, a));
+            Kernel dq = Launches.dequantF16Kernel(t.id());
+            m.put(dq, (c, a) -> dequantF16(dq, t, c, a));
         }
-        m.put(Kernel.F32_TO_BF16, ReferenceKernels::f32ToBf16);
+        m.put(Kernel.F32_TO_F16, ReferenceKernels::f32ToF16);
+        m.put(Kernel.QUANTIZE_Q8_0, ReferenceKernels::quantizeQ8_0);
         m.put(Kernel.ADD_BIAS, ReferenceKernels::addBias);
         m.put(Kernel.ROPE, ReferenceKernels::rope);
         m.put(Kernel.KV_STORE, ReferenceKernels::kvStore);
@@ -112,7 +113,8 @@ public final class ReferenceKernels {
         }
     }
 
-    // PTR w, PTR x, PTR bias (nullable), PTR out, I32 rows, I32 cols, I32 n
+    // PTR w, PTR x (Q8_0 and Q4_0: xq, the layout of jinn_quantize_q8_0), PTR bias (nullable), PTR out, I32 rows,
+    // I32 cols, I32 n
     static void matvec(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
         int rows = a.i32(4);
         int cols = a.i32(5);
@@ -129,6 +131,10 @@ public final class ReferenceKernels {
         MemorySegment bias = a.ptr(2);
         MemorySegment out = aligned(k, a, 3, "out", 4);
         long rowBytes = rowBytes(k, type, cols);
+        if (Launches.quantizesActivations(type.id())) {
+            matvecQ8(type, w, x, bias, out, rows, cols, n, rowBytes);
+            return;
+        }
         float[] wr = new float[cols];
         float[][] xs = new float[n][cols];
         for (int i = 0; i < n; i++) {
@@ -148,8 +154,35 @@ public final class ReferenceKernels {
         }
     }
 
+    /**
+     * Q8_0/Q4_0 weights against Q8_0 activations (ggml's vec_dot_q8_0_q8_0 / q4_0_q8_0): per block, the weight values
+     * (q·d_w, exact in float) times the int8 activations summed exactly in double, times the activation scale; the
+     * kernel's integer sums are the same numbers.
+     */
+    private static void matvecQ8(GgmlType type, MemorySegment w, MemorySegment xq, MemorySegment bias,
+                                 MemorySegment out, int rows, int cols, int n, long rowBytes) {
+        long count = (long) n * cols;
+        float[] wr = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            decodeRow(type, w, r * rowBytes, wr, cols);
+            float b = isNull(bias) ? 0f : bias.getAtIndex(F32, r);
+            for (int i = 0; i < n; i++) {
+                double s = 0;
+                for (int blk = 0; blk < cols / 32; blk++) {
+                    long x0 = (long) i * cols + blk * 32L;
+                    double block = 0;
+                    for (int j = 0; j < 32; j++) {
+                        block += (double) wr[blk * 32 + j] * xq.get(ValueLayout.JAVA_BYTE, x0 + j);
+                    }
+                    s += block * xq.get(F32, count + 4 * (x0 / 32)); // the block's scale, after the values
+                }
+                out.setAtIndex(F32, (long) i * rows + r, (float) s + b);
+            }
+        }
+    }
+
     // PTR w, PTR out, I32 row0, I32 nrows, I32 cols
-    static void dequantBf16(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
+    static void dequantF16(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
         int row0 = a.i32(2);
         int nrows = a.i32(3);
         int cols = a.i32(4);
@@ -162,19 +195,33 @@ public final class ReferenceKernels {
         for (int r = 0; r < nrows; r++) {
             decodeRow(type, w, (row0 + (long) r) * rowBytes, row, cols);
             for (int j = 0; j < cols; j++) {
-                out.setAtIndex(I16, (long) r * cols + j, Float16.floatToBf16(row[j]));
+                out.setAtIndex(I16, (long) r * cols + j, f16Saturating(row[j]));
             }
         }
     }
 
     // PTR x, PTR out, I32 count
-    static void f32ToBf16(LaunchConfig c, KernelArgs a) {
+    static void f32ToF16(LaunchConfig c, KernelArgs a) {
         int count = a.i32(2);
-        requireThreads(Kernel.F32_TO_BF16, c, count);
-        MemorySegment x = nonNull(Kernel.F32_TO_BF16, a, 0, "x");
-        MemorySegment out = nonNull(Kernel.F32_TO_BF16, a, 1, "out");
+        requireThreads(Kernel.F32_TO_F16, c, count);
+        MemorySegment x = nonNull(Kernel.F32_TO_F16, a, 0, "x");
+        MemorySegment out = nonNull(Kernel.F32_TO_F16, a, 1, "out");
         for (int i = 0; i < count; i++) {
-            out.setAtIndex(I16, i, Float16.floatToBf16(x.getAtIndex(F32, i)));
+            out.setAtIndex(I16, i, f16Saturating(x.getAtIndex(F32, i)));
+        }
+    }
+
+    // PTR x, PTR xq, I32 count
+    static void quantizeQ8_0(LaunchConfig c, KernelArgs a) {
+        Kernel k = Kernel.QUANTIZE_Q8_0;
+        int count = q8Count(k, c, a.i32(2));
+        MemorySegment x = aligned(k, a, 0, "x", 4);
+        MemorySegment xq = aligned(k, a, 1, "xq", 16);
+        byte[] q = new byte[32];
+        for (int blk = 0; blk < count / 32; blk++) {
+            float d = quantizeBlock(x, blk * 32L, q);
+            MemorySegment.copy(q, 0, xq, ValueLayout.JAVA_BYTE, blk * 32L, 32);
+            xq.setAtIndex(F32, count / 4 + blk, d);
         }
     }
 
@@ -422,6 +469,41 @@ public final class ReferenceKernels {
         } else {
             cache.setAtIndex(F32, index, v);
         }
+    }
+
+    /**
+     * ggml's (x86) quantize_row_q8_0 on the 32 floats at index {@code from}: the scale amax/127 rounded to f16 (returned
+     * as a float), values rint(x·127/amax). A NaN is passed over by the maximum, as fmaxf does on the GPU.
+     */
+    static float quantizeBlock(MemorySegment x, long from, byte[] q) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) {
+            float v = Math.abs(x.getAtIndex(F32, from + j));
+            if (v > amax) {
+                amax = v;
+            }
+        }
+        float d = Float16.toFloat(Float16.fromFloat(amax / 127.0f));
+        float id = amax != 0 ? 127.0f / amax : 0.0f;
+        for (int j = 0; j < 32; j++) {
+            q[j] = (byte) (int) Math.rint(x.getAtIndex(F32, from + j) * id);
+        }
+        return d;
+    }
+
+    /** f16 bits, round to nearest even, a finite value beyond the f16 range (or an infinity) clamped to ±65504. */
+    static short f16Saturating(float v) {
+        return Float16.fromFloat(Math.abs(v) > 65504f ? Math.copySign(65504f, v) : v);
+    }
+
+    /** The value count of a Q8_0 activation launch: a positive multiple of 32, each block a whole warp. */
+    private static int q8Count(Kernel k, LaunchConfig c, int count) {
+        if (count <= 0 || count % 32 != 0) {
+            throw new IllegalArgumentException(k.symbol() + ": " + count + " values are not whole blocks of 32");
+        }
+        requireThreads(k, c, count);
+        require(k, c, c.blockX() % 32 == 0, "blockDim.x is whole warps, so that each warp holds one block");
+        return count;
     }
 
     private static void decodeRow(GgmlType type, MemorySegment w, long offset, float[] dst, int cols) {
