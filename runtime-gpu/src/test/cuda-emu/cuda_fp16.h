@@ -65,6 +65,7 @@ inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
 }
 inline float __fmul_rn(float a, float b) { return a * b; } // built with -ffp-contract=off
 inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int __float2int_rn(float f) { return (int) std::nearbyint(f); } // FE_TONEAREST: ties to even
 // Four signed byte products of a and b added to c (the signed overload; the kernels pass ints).

@@ -83,6 +83,10 @@ const std::map<std::string, Call> KERNELS = {
          jinn_attention(p(a, 0), p(a, 1), p(a, 2), p(a, 3), p(a, 4), i(a, 5), i(a, 6), i(a, 7), i(a, 8), i(a, 9),
                  i(a, 10), i(a, 11), f(a, 12));
      }},
+    {"jinn_attention_f16", [](void** a) {
+         jinn_attention_f16(p(a, 0), p(a, 1), p(a, 2), p(a, 3), p(a, 4), i(a, 5), i(a, 6), i(a, 7), i(a, 8), i(a, 9),
+                 f(a, 10));
+     }},
     {"jinn_attention_reduce", [](void** a) {
          jinn_attention_reduce(p(a, 0), p(a, 1), i(a, 2), i(a, 3), i(a, 4), i(a, 5));
      }},

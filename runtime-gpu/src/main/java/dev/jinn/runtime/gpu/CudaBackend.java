@@ -530,6 +530,17 @@ public final class CudaBackend implements Backend {
             }
             queue.usePos(startPos);
             queue.noteCache(c);
+            long kc = c.k + c.offset(layer, 0, 0);
+            long vc = c.v + c.offset(layer, 0, 0);
+            float scale = (float) (1.0 / Math.sqrt(headDim));
+            if (c.f16) {
+                // as ggml's CPU flash attention reads an F16 cache (f16 q, f16 running sum): see jinn_attention_f16
+                launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), kt.ptr, vt.ptr, kc, vc, CudaDevice.POS,
+                        n, kvHeads, headDim, c.capacity, 1);
+                launch(Kernel.ATTENTION_F16, Launches.attentionF16(n, heads, headDim), qt.ptr, kc, vc, o.ptr,
+                        CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, f32(scale));
+                return;
+            }
             long partialNeeded = 4L * n * heads * chunks * (headDim + 2);
             if (partialNeeded > partialBytes) {
                 if (partial != 0) {
@@ -539,14 +550,10 @@ public final class CudaBackend implements Backend {
                 partial = dev.alloc(partialNeeded, "attention partial results");
                 partialBytes = partialNeeded;
             }
-            long kc = c.k + c.offset(layer, 0, 0);
-            long vc = c.v + c.offset(layer, 0, 0);
-            int f16 = c.f16 ? 1 : 0;
             launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), kt.ptr, vt.ptr, kc, vc, CudaDevice.POS, n,
-                    kvHeads, headDim, c.capacity, f16);
+                    kvHeads, headDim, c.capacity, 0);
             launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, chunks, chunk), qt.ptr, kc, vc, partial,
-                    CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, chunk, f16,
-                    f32((float) (1.0 / Math.sqrt(headDim))));
+                    CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, chunk, 0, f32(scale));
             launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(n, heads, headDim, chunks), partial, o.ptr, n,
                     heads, headDim, chunks);
         } finally {

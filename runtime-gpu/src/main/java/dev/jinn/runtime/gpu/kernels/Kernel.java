@@ -33,6 +33,8 @@ public enum Kernel {
     KV_STORE("jinn_kv_store", P.PTR, P.PTR, P.PTR, P.PTR, P.PTR, P.I32, P.I32, P.I32, P.I32, P.I32),
     ATTENTION("jinn_attention", P.PTR, P.PTR, P.PTR, P.PTR, P.PTR, P.I32, P.I32, P.I32, P.I32, P.I32, P.I32,
             P.I32, P.F32),
+    ATTENTION_F16("jinn_attention_f16", P.PTR, P.PTR, P.PTR, P.PTR, P.PTR, P.I32, P.I32, P.I32, P.I32, P.I32,
+            P.F32),
     ATTENTION_REDUCE("jinn_attention_reduce", P.PTR, P.PTR, P.I32, P.I32, P.I32, P.I32),
     SWIGLU("jinn_swiglu", P.PTR, P.PTR, P.PTR, P.I32),
     ADD("jinn_add", P.PTR, P.PTR, P.I32);

@@ -179,6 +179,19 @@ public final class Launches {
         return new LaunchConfig(heads, nChunks, n, ATTENTION_THREADS, 1, 1, 0);
     }
 
+    /**
+     * {@link Kernel#ATTENTION_F16}: block (head, query row) of {@link #ATTENTION_THREADS} threads, one per dimension
+     * of the head (so {@code headDim} ≤ {@link #ATTENTION_MAX_HEAD_DIM}); the block walks all visible positions.
+     */
+    public static LaunchConfig attentionF16(int n, int heads, int headDim) {
+        if (headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 != 0) {
+            throw new IllegalArgumentException("attention head dimension " + headDim + " is not a multiple of 4 in [4, "
+                    + ATTENTION_MAX_HEAD_DIM + "]");
+        }
+        checkGridYZ("attention query rows", n);
+        return new LaunchConfig(heads, n, 1, ATTENTION_THREADS, 1, 1, 0);
+    }
+
     /** Block (head, row), one thread per element of the head. */
     public static LaunchConfig attentionReduce(int n, int heads, int headDim, int nChunks) {
         checkGridYZ("attention rows", n);

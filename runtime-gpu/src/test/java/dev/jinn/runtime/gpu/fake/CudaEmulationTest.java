@@ -217,6 +217,44 @@ class CudaEmulationTest {
         attention(headDim, f16);
     }
 
+    /**
+     * jinn_attention_f16 (an F16 cache read as ggml's CPU does) against its twin: the same roundings in the same
+     * order, so equal but for the last bit of an expf, which may move an f16 rounding of the running sum; across the
+     * ATT_TILE boundary (1024) when the cache is long enough.
+     */
+    @ParameterizedTest
+    @CsvSource({"64,100,3", "80,100,3", "64,1100,1030"})
+    void attentionF16MatchesTheTwin(int headDim, int capacity, int start) {
+        int heads = 4;
+        int kvHeads = 2;
+        int n = 2;
+        Random rnd = new Random(headDim + capacity);
+        int cacheValues = kvHeads * capacity * headDim;
+        MemorySegment kc = arena.allocate(2L * cacheValues, 256);
+        MemorySegment vc = arena.allocate(2L * cacheValues, 256);
+        float[] kv = randoms(rnd, 2 * cacheValues, 1f);
+        for (int e = 0; e < cacheValues; e++) {
+            kc.setAtIndex(ValueLayout.JAVA_SHORT, e, Float.floatToFloat16(kv[e]));
+            vc.setAtIndex(ValueLayout.JAVA_SHORT, e, Float.floatToFloat16(kv[cacheValues + e]));
+        }
+        MemorySegment q = floats(randoms(rnd, n * heads * headDim, 2f));
+        MemorySegment pos = ints(new int[] {start});
+        float scale = (float) (1 / Math.sqrt(headDim));
+        LaunchConfig c = Launches.attentionF16(n, heads, headDim);
+        MemorySegment gpu = floats(new float[n * heads * headDim]);
+        MemorySegment twin = floats(new float[n * heads * headDim]);
+        emulate(Kernel.ATTENTION_F16, c, q, kc, vc, gpu, pos, n, heads, kvHeads, headDim, capacity, scale);
+        twin(Kernel.ATTENTION_F16, c, q, kc, vc, twin, pos, n, heads, kvHeads, headDim, capacity, scale);
+        int equal = 0;
+        for (int e = 0; e < n * heads * headDim; e++) {
+            float want = twin.getAtIndex(F32, e);
+            float got = gpu.getAtIndex(F32, e);
+            assertThat(got).as("element %d", e).isCloseTo(want, within(2e-3f * Math.max(1f, Math.abs(want))));
+            equal += Float.floatToIntBits(got) == Float.floatToIntBits(want) ? 1 : 0;
+        }
+        assertThat(equal).as("bit-equal outputs").isGreaterThanOrEqualTo(n * heads * headDim * 95 / 100);
+    }
+
     private void attention(int headDim, int f16) {
         int heads = 4;
         int kvHeads = 2;

@@ -55,6 +55,7 @@ public final class ReferenceKernels {
         m.put(Kernel.ROPE, ReferenceKernels::rope);
         m.put(Kernel.KV_STORE, ReferenceKernels::kvStore);
         m.put(Kernel.ATTENTION, ReferenceKernels::attention);
+        m.put(Kernel.ATTENTION_F16, ReferenceKernels::attentionF16);
         m.put(Kernel.ATTENTION_REDUCE, ReferenceKernels::attentionReduce);
         m.put(Kernel.SWIGLU, ReferenceKernels::swiglu);
         m.put(Kernel.ADD, ReferenceKernels::add);
@@ -389,6 +390,119 @@ public final class ReferenceKernels {
                 }
             }
         }
+    }
+
+    // PTR q, PTR kcache, PTR vcache, PTR out, PTR pos, I32 n, I32 heads, I32 kvHeads, I32 headDim, I32 capacity,
+    // F32 scale
+    static void attentionF16(LaunchConfig c, KernelArgs a) {
+        Kernel k = Kernel.ATTENTION_F16;
+        int n = a.i32(5);
+        int heads = a.i32(6);
+        int kvHeads = a.i32(7);
+        int headDim = a.i32(8);
+        int capacity = a.i32(9);
+        float scale = a.f32(10);
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException(k.symbol() + ": " + heads + " heads is not a multiple of " + kvHeads
+                    + " kv heads");
+        }
+        require(k, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
+        require(k, c, c.gridY() == n, "gridDim.y equals the " + n + " query rows");
+        require(k, c, c.gridZ() == 1, "gridDim.z is 1");
+        require(k, c, c.blockX() == Launches.ATTENTION_THREADS && c.blockY() == 1 && c.blockZ() == 1,
+                "blockDim is (" + Launches.ATTENTION_THREADS + ", 1, 1), a thread per dimension of the head");
+        require(k, c, headDim <= Launches.ATTENTION_MAX_HEAD_DIM, "head dimension " + headDim + " is at most "
+                + Launches.ATTENTION_MAX_HEAD_DIM);
+        MemorySegment q = aligned(k, a, 0, "q", 4);
+        MemorySegment kc = aligned(k, a, 1, "kcache", 2);
+        MemorySegment vc = aligned(k, a, 2, "vcache", 2);
+        MemorySegment out = aligned(k, a, 3, "out", 4);
+        int start = nonNull(k, a, 4, "pos").getAtIndex(I32, 0);
+        if (start < 0 || (long) start + n > capacity) {
+            throw new IllegalArgumentException(k.symbol() + ": query positions " + start + ".." + (start + n - 1L)
+                    + " do not fit a cache of " + capacity);
+        }
+        int group = heads / kvHeads;
+        float[] qv = new float[headDim];
+        float[] kv = new float[headDim];
+        float[] acc = new float[headDim];
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < heads; h++) {
+                long head0 = (long) (h / group) * capacity;
+                long qOff = ((long) i * heads + h) * headDim;
+                for (int d = 0; d < headDim; d++) {
+                    qv[d] = f16Round(q.getAtIndex(F32, qOff + d));
+                }
+                java.util.Arrays.fill(acc, 0f);
+                float m = Float.NEGATIVE_INFINITY;
+                float sum = 0;
+                for (int t = 0; t <= start + i; t++) {
+                    long row = (head0 + t) * headDim;
+                    for (int d = 0; d < headDim; d++) {
+                        kv[d] = cacheGet(kc, true, row + d);
+                    }
+                    float s = dotGgmlF16(qv, kv, headDim) * scale;
+                    float ms = 1f;
+                    float vs = 1f;
+                    if (s > m) {
+                        ms = (float) Math.exp(m - s);
+                        m = s;
+                        for (int d = 0; d < headDim; d++) {
+                            acc[d] = f16Round(acc[d] * ms);
+                        }
+                    } else {
+                        vs = (float) Math.exp(s - m);
+                    }
+                    sum = sum * ms + vs;
+                    for (int d = 0; d < headDim; d++) {
+                        acc[d] = f16Round(Math.fma(cacheGet(vc, true, row + d), vs, acc[d]));
+                    }
+                }
+                float inv = sum == 0 ? 0 : 1f / sum;
+                for (int d = 0; d < headDim; d++) {
+                    out.setAtIndex(F32, qOff + d, acc[d] * inv);
+                }
+            }
+        }
+    }
+
+    /**
+     * q·k as jinn_attention_f16 sums it over the 16 lanes l of a half-warp: for a multiple of 64 values, ggml's
+     * AVX-512 ggml_vec_dot_f16 order (four fused accumulators per lane over values 64i + 16j + l, then
+     * (a0 + a2) + (a1 + a3)), else one fused accumulator per lane over values l, l + 16, ...; then lanes l and
+     * l^8, l^4, l^2, l^1 added pairwise.
+     */
+    static float dotGgmlF16(float[] q, float[] k, int n) {
+        float[] lane = new float[16];
+        for (int l = 0; l < 16; l++) {
+            if (n % 64 == 0) {
+                float[] acc = new float[4];
+                for (int e = l; e < n; e += 64) {
+                    for (int j = 0; j < 4; j++) {
+                        acc[j] = Math.fma(k[e + 16 * j], q[e + 16 * j], acc[j]);
+                    }
+                }
+                lane[l] = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+            } else {
+                float acc = 0;
+                for (int e = l; e < n; e += 16) {
+                    acc = Math.fma(k[e], q[e], acc);
+                }
+                lane[l] = acc;
+            }
+        }
+        for (int o = 8; o > 0; o >>= 1) {
+            float[] next = new float[16];
+            for (int l = 0; l < 16; l++) {
+                next[l] = lane[l] + lane[l ^ o];
+            }
+            lane = next;
+        }
+        return lane[0];
+    }
+
+    private static float f16Round(float v) {
+        return Float16.toFloat(Float16.fromFloat(v));
     }
 
     // PTR partial, PTR out, I32 n, I32 heads, I32 headDim, I32 nChunks

@@ -356,7 +356,17 @@ class ReferenceKernelsTest {
             Tensor cout = cpu.tensor(n, heads * headDim);
             cpu.attention(cpuCache, 0, cq, cpuTensor(k, n, kvHeads * headDim), cpuTensor(v, n, kvHeads * headDim), n,
                     start, heads, kvHeads, headDim, cout);
-            assertClose(out, cpuRead(cout, n, heads * headDim), f16 ? 1e-2f : 1e-5f);
+            float[] cpuOut = cpuRead(cout, n, heads * headDim);
+            assertClose(out, cpuOut, f16 ? 1e-2f : 1e-5f);
+            if (f16) { // the F16 cache's own kernel: the CPU's (ggml's) roundings and order, so its very numbers
+                MemorySegment exact = floats(new float[n * heads * headDim]);
+                launch(Kernel.ATTENTION_F16, Launches.attentionF16(n, heads, headDim), floats(q), kc, vc, exact, pos,
+                        n, heads, kvHeads, headDim, capacity, scale);
+                assertClose(exact, cpuOut, 0f);
+                assertThatThrownBy(() -> launch(Kernel.ATTENTION_F16, Launches.attention(n, heads, headDim, nChunks,
+                        chunk), floats(q), kc, vc, exact, pos, n, heads, kvHeads, headDim, capacity, scale))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("query rows");
+            }
             start += n;
         }
         cpuCache.close();
