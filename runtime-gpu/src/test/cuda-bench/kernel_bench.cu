@@ -94,6 +94,8 @@ static float matvec_us(const Type& t, int rows, int cols, int n = 1) {
     return us;
 }
 
+// As the backend runs it: an f16 cache through jinn_attention_f16 (ggml's roundings, positions walked in order), an
+// f32 cache through the chunked jinn_attention + jinn_attention_reduce.
 static float attention_us(int pos, int capacity, bool f16) {
     const int heads = 40, kvHeads = 8, headDim = 128, n = 1;
     int chunk = ((capacity + 63) / 64 + 31) / 32 * 32;
@@ -113,9 +115,14 @@ static float attention_us(int pos, int capacity, bool f16) {
     CHECK(cudaMalloc(&dpos, 4));
     CHECK(cudaMemcpy(dpos, &pos, 4, cudaMemcpyHostToDevice));
     float us = time_us([&] {
-        jinn_attention<<<dim3(heads, nChunks, n), 256>>>(q, k, v, partial, dpos, n, heads, kvHeads, headDim, capacity,
-                chunk, f16 ? 1 : 0, 0.088f);
-        jinn_attention_reduce<<<dim3(heads, n), headDim>>>(partial, out, n, heads, headDim, nChunks);
+        if (f16) {
+            jinn_attention_f16<<<dim3(heads, n), 256>>>(q, (const __half*) k, (const __half*) v, out, dpos, n, heads,
+                    kvHeads, headDim, capacity, 0.088f);
+        } else {
+            jinn_attention<<<dim3(heads, nChunks, n), 256>>>(q, k, v, partial, dpos, n, heads, kvHeads, headDim,
+                    capacity, chunk, 0, 0.088f);
+            jinn_attention_reduce<<<dim3(heads, n), headDim>>>(partial, out, n, heads, headDim, nChunks);
+        }
     });
     CHECK(cudaFree(k));
     CHECK(cudaFree(v));
@@ -143,8 +150,10 @@ int main() {
         std::printf("q4_k 5120 x 5120, n = %2d: %8.1f us\n", n, matvec_us(TYPES[0], 5120, 5120, n));
     }
     for (int pos : {127, 1023, 4095, 16383}) {
-        std::printf("attention f16, 40 heads / 8 kv, pos %5d of 32768: %8.1f us\n", pos,
-                attention_us(pos, 32768, true));
+        for (bool f16 : {true, false}) {
+            std::printf("attention %s, 40 heads / 8 kv, pos %5d of 32768: %8.1f us\n", f16 ? "f16" : "f32", pos,
+                    attention_us(pos, 32768, f16));
+        }
     }
     // Q4_K_M 14B (48 layers): q, o, gate, up Q4_K; k Q4_K; v and half of ffn_down Q6_K, the other half Q4_K;
     // output Q6_K. Elementwise kernels and attention at a short context are a few us per layer more.
