@@ -126,4 +126,6 @@ inline __half __float2half_rn(float f) {
 
 void __syncthreads();
 float emu_shfl_xor(float v, int o);
+double emu_shfl_xor_d(double v, int o);
 inline float __shfl_xor_sync(unsigned, float v, int o) { return emu_shfl_xor(v, o); }
+inline double __shfl_xor_sync(unsigned, double v, int o) { return emu_shfl_xor_d(v, o); }

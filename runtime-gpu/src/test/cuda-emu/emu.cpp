@@ -18,6 +18,7 @@ namespace {
 std::unique_ptr<std::barrier<>> block_barrier;
 std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
 float warp_slots[32][32];
+double warp_slots_d[32][32];
 }
 
 void emu_fail(const char* what, const void* p) {
@@ -34,6 +35,16 @@ float emu_shfl_xor(float v, int o) {
     warp_slots[warp][lane] = v;
     warp_barriers[warp]->arrive_and_wait();
     const float r = warp_slots[warp][lane ^ o];
+    warp_barriers[warp]->arrive_and_wait();
+    return r;
+}
+
+double emu_shfl_xor_d(double v, int o) {
+    const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+    const unsigned warp = t / 32, lane = t % 32;
+    warp_slots_d[warp][lane] = v;
+    warp_barriers[warp]->arrive_and_wait();
+    const double r = warp_slots_d[warp][lane ^ o];
     warp_barriers[warp]->arrive_and_wait();
     return r;
 }

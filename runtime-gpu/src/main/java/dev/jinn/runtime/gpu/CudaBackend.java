@@ -492,7 +492,7 @@ public final class CudaBackend implements Backend {
         try {
             queue.usePos(startPos);
             launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xt.ptr, CudaDevice.POS, n, heads, headDim,
-                    f32(theta), neox ? 1 : 0);
+                    f32(Launches.ropeThetaScale(theta, headDim)), neox ? 1 : 0);
         } finally {
             exit();
         }

@@ -29,6 +29,7 @@ public enum Kernel {
     F32_TO_F16("jinn_f32_to_f16", P.PTR, P.PTR, P.I32),
     QUANTIZE_Q8_0("jinn_quantize_q8_0", P.PTR, P.PTR, P.I32),
     ADD_BIAS("jinn_add_bias", P.PTR, P.PTR, P.I32, P.I32),
+    /** The F32 is the per-pair factor {@code theta^(-2/headDim)} (see {@link Launches#ropeThetaScale}). */
     ROPE("jinn_rope", P.PTR, P.PTR, P.I32, P.I32, P.I32, P.F32, P.I32),
     KV_STORE("jinn_kv_store", P.PTR, P.PTR, P.PTR, P.PTR, P.PTR, P.I32, P.I32, P.I32, P.I32, P.I32),
     ATTENTION("jinn_attention", P.PTR, P.PTR, P.PTR, P.PTR, P.PTR, P.I32, P.I32, P.I32, P.I32, P.I32, P.I32,

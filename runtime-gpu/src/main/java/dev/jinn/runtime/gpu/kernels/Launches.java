@@ -136,6 +136,14 @@ public final class Launches {
         return elementwise(n * cols);
     }
 
+    /**
+     * The factor between the angles of consecutive rotated pairs, {@code theta^(-2/headDim)}, as ggml's rope cache
+     * computes it in float ({@code powf}); {@link Kernel#ROPE} multiplies the position by it once per pair.
+     */
+    public static float ropeThetaScale(float theta, int headDim) {
+        return (float) Math.pow(theta, -2.0f / headDim);
+    }
+
     /** Block (head, row), one thread per rotated pair. */
     public static LaunchConfig rope(int n, int heads, int headDim) {
         checkGridYZ("rope rows", n);

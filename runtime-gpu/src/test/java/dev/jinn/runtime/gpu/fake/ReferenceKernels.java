@@ -102,9 +102,9 @@ public final class ReferenceKernels {
         MemorySegment out = aligned(Kernel.RMSNORM, a, 2, "out", 4);
         for (int i = 0; i < n; i++) {
             long base = (long) i * cols;
-            double sum = 0;
+            double sum = 0; // float squares summed in double, as ggml (and the kernel)
             for (int j = 0; j < cols; j++) {
-                double v = x.getAtIndex(F32, base + j);
+                float v = x.getAtIndex(F32, base + j);
                 sum += v * v;
             }
             float scale = (float) (1.0 / Math.sqrt((float) (sum / cols) + eps));
@@ -241,12 +241,12 @@ public final class ReferenceKernels {
         }
     }
 
-    // PTR x, PTR pos, I32 n, I32 heads, I32 headDim, F32 theta, I32 neox
+    // PTR x, PTR pos, I32 n, I32 heads, I32 headDim, F32 thetaScale, I32 neox
     static void rope(LaunchConfig c, KernelArgs a) {
         int n = a.i32(2);
         int heads = a.i32(3);
         int headDim = a.i32(4);
-        float theta = a.f32(5);
+        float thetaScale = a.f32(5);
         boolean neox = a.i32(6) != 0;
         int half = headDim / 2;
         require(Kernel.ROPE, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
@@ -255,10 +255,8 @@ public final class ReferenceKernels {
         MemorySegment x = nonNull(Kernel.ROPE, a, 0, "x");
         int start = nonNull(Kernel.ROPE, a, 1, "pos").getAtIndex(I32, 0);
         for (int i = 0; i < n; i++) {
-            float p = start + i;
-            for (int j = 0; j < half; j++) {
-                float freq = (float) Math.pow(theta, -2.0f * j / headDim); // the exponent a float, as the kernel
-                double angle = (double) (p * freq);
+            float angle = start + i; // ggml's rope cache: the position times thetaScale once per pair, in float
+            for (int j = 0; j < half; j++, angle *= thetaScale) {
                 float cos = (float) Math.cos(angle);
                 float sin = (float) Math.sin(angle);
                 for (int h = 0; h < heads; h++) {
@@ -556,7 +554,7 @@ public final class ReferenceKernels {
         MemorySegment out = nonNull(Kernel.SWIGLU, a, 2, "out");
         for (int i = 0; i < count; i++) {
             float g = gate.getAtIndex(F32, i);
-            out.setAtIndex(F32, i, (float) (g / (1.0 + Math.exp(-g)) * up.getAtIndex(F32, i)));
+            out.setAtIndex(F32, i, g / (1.0f + (float) Math.exp(-g)) * up.getAtIndex(F32, i)); // float, as ggml
         }
     }
 
