@@ -29,9 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The CUDA backend: weights, activations and KV caches in device memory, every op a kernel of
  * {@code runtime-gpu/KERNELS.md} queued on one stream with the geometry {@link Launches} gives, {@link #read} the
- * only synchronisation. Prefill (n > 1) multiplies through cuBLAS (weight tiles decoded to F16, FP32 compute)
- * when cuBLAS is there, else the mat-vec kernels with n rows. For Q8_0 and Q4_0 weights the activations are first
- * rounded to ggml's Q8_0 blocks, as llama.cpp does for those types, on both paths. A decode step (n = 1) is recorded between
+ * only synchronisation. Prefill of F16, BF16 and K-quant weights (8 rows or more) multiplies through cuBLAS
+ * (weight tiles decoded to F16, FP32 compute) when cuBLAS is there; everything else runs the mat-vec kernels with
+ * n rows. The numbers follow llama.cpp's CPU backend where later int8 rounding would amplify a difference: Q8_0 and
+ * Q4_0 mat-vecs take activations rounded to ggml's Q8_0 blocks and sum integers, and an F16 KV cache is read with
+ * ggml's f16 roundings ({@code jinn_attention_f16}). A decode step (n = 1) is recorded between
  * {@link #beginStep} and its first {@link #read}, captured once per sequence as a CUDA graph and replayed after,
  * unless {@code jinn.cuda.graphs=false}.
  *
