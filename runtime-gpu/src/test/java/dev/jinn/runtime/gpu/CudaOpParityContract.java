@@ -210,8 +210,9 @@ abstract class CudaOpParityContract {
     }
 
     /**
-     * For an F16 cache the CPU rounds Q to f16 and keeps ggml's f16 value accumulator; the kernels accumulate in
-     * float32, so they agree to f16 precision (measured 2.2e-3), F32 caches to float rounding.
+     * For an F16 cache both the CPU and jinn_attention_f16 compute as ggml's CPU flash attention (q rounded to f16,
+     * scores in ggml's order, the value sum an f16 vector rounded after every position), so they agree but for the
+     * rare f16 rounding an expf ulp moves; F32 caches (chunked flash-decoding) to float rounding.
      */
     @ParameterizedTest
     @EnumSource(value = KvCacheType.class, names = {"F16", "F32"})
@@ -233,7 +234,7 @@ abstract class CudaOpParityContract {
                 gpu.attention(gc, layer, q.gpu, k.gpu, v.gpu, n, pos, heads, kvHeads, headDim, out.gpu);
                 double e = relError(out, n);
                 assertThat(e).as("attention of %d rows at %d, layer %d", n, pos, layer)
-                        .isLessThanOrEqualTo(kvType == KvCacheType.F16 ? 5e-3 : 1e-5);
+                        .isLessThanOrEqualTo(1e-5);
             }
             pos += n;
         }
