@@ -199,8 +199,8 @@ extern "C" __global__ void jinn_attention_reduce(const float* __restrict__ parti
 // position (ggml_vec_scale_f16 on a new max, ggml_vec_mad_f16 for every position); out = that sum / Σ exp(s−m).
 // The f16 rounding after every position is a sequential chain per dimension that no chunked (flash-decoding)
 // split can reproduce, so one block walks all positions of its (head h, row i): per tile of ATT_TILE positions,
-// (1) the scores, one position per half-warp; (2) thread 0 runs the max/sum recurrence and leaves each position's
-// two factors; (3) thread d < headDim runs dimension d's f16 chain. headDim ≤ blockDim = ATT_WARPS·32.
+// (1) the scores, one position per half-warp; (2) the running max (thread 0), each position's two factors (all
+// threads) and the sum's recurrence (thread 0); (3) thread d < headDim runs dimension d's f16 chain. headDim ≤ blockDim = ATT_WARPS·32.
 #define ATT_TILE 1024
 
 // f16 rounding of a float (as ggml stores its f16 accumulator), returned as a float.
@@ -277,27 +277,33 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) jinn_attention_f16(
             }
         }
         __syncthreads();
-        // (2) the max/sum recurrence, in position order
+        // (2) the running max before each position (thread 0, in order), then each position's factors in parallel:
+        // on a new max the sum is rescaled by exp(m_before − s) and v taken with 1, else v is taken with
+        // exp(s − m); then thread 0 runs the sum's recurrence S = S·ms + vs (rounded as ggml rounds it)
         if (d == 0) {
             for (int t = 0; t < tn; t++) {
-                const float st = sc[t];
-                float mst = 1.0f, vst = 1.0f;
-                if (st > m) {
-                    mst = expf(m - st); // 0 for the first position
-                    m = st;
-                } else {
-                    vst = expf(st - m);
-                }
-                s = __fadd_rn(__fmul_rn(s, mst), vst);
-                ms[t] = mst;
-                sc[t] = vst;
+                ms[t] = m;
+                m = fmaxf(m, sc[t]);
+            }
+        }
+        __syncthreads();
+        for (int t = d; t < tn; t += blockDim.x) {
+            const float st = sc[t], before = ms[t];
+            const bool newMax = st > before;
+            ms[t] = newMax ? expf(before - st) : 1.0f; // 0 for the first position
+            sc[t] = newMax ? 1.0f : expf(st - before);
+        }
+        __syncthreads();
+        if (d == 0) {
+            for (int t = 0; t < tn; t++) {
+                s = __fadd_rn(__fmul_rn(s, ms[t]), sc[t]);
             }
             total = s;
         }
-        __syncthreads();
         // (3) dimension d's f16 chain
         if (d < headDim) {
             const __half* v = vcache + (head0 + t0) * headDim + d;
+#pragma unroll 8
             for (int t = 0; t < tn; t++) {
                 const float mst = ms[t];
                 if (mst != 1.0f) {
