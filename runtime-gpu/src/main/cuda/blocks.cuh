@@ -1,6 +1,7 @@
 // The ggml weight layouts (../shared/docs/FORMATS.md), twice: one value at a time for embedding rows and bf16
 // dequantization, decoded in ggml's float32 order of operations so results equal the Java codecs bit for bit; and
-// as mat-vec "parts", the share of one block that one lane multiplies with x.
+// as mat-vec "parts", the share of one block that one lane multiplies with x (float32 x, or for Q8_0 and Q4_0 the
+// int8 activations of jinn_quantize_q8_0).
 //
 // Mat-vec parts: Blk<T>::PARTS lanes share a block, so a warp walks 32 / PARTS consecutive blocks of a row per
 // step (contiguous, coalesced bytes). Each lane loads its slice of x once (load_x) and reuses it for every row
@@ -74,21 +75,23 @@ struct Blk<T_Q8_0> {
         return __fmul_rn((float) (int8_t) b[2 + (c & 31)], f16_bits(ld_u16(b)));
     }
 
-    struct X {
-        float4 a, b;
+    // Against Q8_0 activations (jinn_quantize_q8_0): lane part p takes int8 values 8p..8p+7 of the block and its
+    // scale; ggml's vec_dot_q8_0_q8_0, an exact integer dot product times the product of the two scales.
+    struct XQ {
+        int a, b;
+        float d;
     };
 
-    // lane part p: values 8p..8p+7
-    static JINN_DEVICE void load_x(X& x, const float* xb, int p) {
-        x.a = ld_f4(xb + 8 * p);
-        x.b = ld_f4(xb + 8 * p + 4);
+    static JINN_DEVICE void load_xq(XQ& x, const int8_t* xb, float d, int p) {
+        const uint2 v = __ldg((const uint2*) (xb + 8 * p));
+        x.a = (int) v.x;
+        x.b = (int) v.y;
+        x.d = d;
     }
 
-    static JINN_DEVICE float dot(const uint8_t* b, int p, const X& x) {
-        const float d = f16_bits(ld_u16(b));
-        const uint32_t q0 = ld_u32_a2(b + 2 + 8 * p) ^ 0x80808080u; // signed → unsigned + 128
-        const uint32_t q1 = ld_u32_a2(b + 6 + 8 * p) ^ 0x80808080u;
-        return d * (dot4(q0, x.a, 128.0f) + dot4(q1, x.b, 128.0f));
+    static JINN_DEVICE float dot_q8(const uint8_t* b, int p, const XQ& x) {
+        const int s = __dp4a((int) ld_u32_a2(b + 2 + 8 * p), x.a, __dp4a((int) ld_u32_a2(b + 6 + 8 * p), x.b, 0));
+        return __fmul_rn(f16_bits(ld_u16(b)), x.d) * (float) s;
     }
 };
 
@@ -105,20 +108,24 @@ struct Blk<T_Q4_0> {
         return __fmul_rn((float) (q - 8), f16_bits(ld_u16(b)));
     }
 
-    struct X {
-        float4 lo, hi;
+    // Against Q8_0 activations: lane part p takes int8 values 4p..4p+3 and 16+4p..16+4p+3 (its nibbles' partners);
+    // ggml's vec_dot_q4_0_q8_0: Σ(q-8)·x8 = Σq·x8 - 8·Σx8, exact in integers, times the product of the scales.
+    struct XQ {
+        int lo, hi;
+        float d;
     };
 
-    // lane part p: qs bytes 4p..4p+3, so values 4p..4p+3 (low nibbles) and 16+4p..16+4p+3 (high nibbles)
-    static JINN_DEVICE void load_x(X& x, const float* xb, int p) {
-        x.lo = ld_f4(xb + 4 * p);
-        x.hi = ld_f4(xb + 16 + 4 * p);
+    static JINN_DEVICE void load_xq(XQ& x, const int8_t* xb, float d, int p) {
+        x.lo = __ldg((const int*) (xb + 4 * p));
+        x.hi = __ldg((const int*) (xb + 16 + 4 * p));
+        x.d = d;
     }
 
-    static JINN_DEVICE float dot(const uint8_t* b, int p, const X& x) {
-        const float d = f16_bits(ld_u16(b));
+    static JINN_DEVICE float dot_q8(const uint8_t* b, int p, const XQ& x) {
         const uint32_t q = ld_u32_a2(b + 2 + 4 * p);
-        return d * (dot4(q & 0x0f0f0f0fu, x.lo, 8.0f) + dot4((q >> 4) & 0x0f0f0f0fu, x.hi, 8.0f));
+        const int s = __dp4a((int) (q & 0x0f0f0f0fu), x.lo, __dp4a((int) ((q >> 4) & 0x0f0f0f0fu), x.hi, 0));
+        const int sx = __dp4a(0x01010101, x.lo, __dp4a(0x01010101, x.hi, 0));
+        return __fmul_rn(f16_bits(ld_u16(b)), x.d) * (float) (s - 8 * sx);
     }
 };
 

@@ -1,4 +1,4 @@
-// Shared helpers of Jinn's CUDA kernels: warp reductions, f16/bf16 conversions, unaligned little-endian loads and
+// Shared helpers of Jinn's CUDA kernels: warp reductions, f16/bf16 conversions, ggml's Q8_0 activation rounding, unaligned little-endian loads and
 // the exact small-integer-to-float conversion the mat-vecs use. See runtime-gpu/KERNELS.md for the ABI.
 #pragma once
 
@@ -25,6 +25,15 @@ JINN_DEVICE void warp_sum2(float& a, float& b) {
     }
 }
 
+// Maximum over the 32 lanes of a warp (fmaxf: a NaN lane is ignored); every lane gets it.
+JINN_DEVICE float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    }
+    return v;
+}
+
 // IEEE half bits to float (exact).
 JINN_DEVICE float f16_bits(uint32_t bits) {
     return __half2float(__ushort_as_half((unsigned short) (bits & 0xffffu)));
@@ -35,14 +44,22 @@ JINN_DEVICE float bf16_bits(uint32_t bits) {
     return __uint_as_float(bits << 16);
 }
 
-// float to bfloat16 bits, round to nearest even on the raw bits; a NaN keeps sign and upper payload and is made
-// quiet (as ggml_compute_fp32_to_bf16 and Jinn's Float16.floatToBf16).
-JINN_DEVICE unsigned short to_bf16(float f) {
-    uint32_t u = __float_as_uint(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) {
-        return (unsigned short) ((u >> 16) | 0x40u);
-    }
-    return (unsigned short) ((u + (0x7fffu + ((u >> 16) & 1u))) >> 16);
+// float to IEEE half bits, round to nearest even, saturating: a finite value beyond the half range (and an
+// infinity) becomes ±65504 rather than ±inf, so one large activation cannot turn a whole cuBLAS product row into
+// inf/NaN; a NaN stays a NaN.
+JINN_DEVICE unsigned short to_f16_sat(float f) {
+    const float c = fabsf(f) > 65504.0f ? copysignf(65504.0f, f) : f;
+    return __half_as_ushort(__float2half_rn(c));
+}
+
+// Value `lane` of a 32-value block held one per lane of a warp, rounded as ggml's (x86) quantize_row_q8_0 does:
+// scale d = amax/127 stored as f16, q = rint(x·127/amax) (0 for an all-zero block). Returns q; d is the f16 scale
+// as a float. Every lane of the warp must call it (a warp-wide max).
+JINN_DEVICE int quantize_q8_0_lane(float x, float& d) {
+    const float amax = warp_max(fabsf(x));
+    d = __half2float(__float2half_rn(amax / 127.0f));
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    return __float2int_rn(__fmul_rn(x, id));
 }
 
 // Loads for blocks that are only 2-byte aligned (Q8_0, Q4_0, Q6_K): a little-endian u16, or a u32 from two u16.

@@ -68,6 +68,44 @@ JINN_DEVICE void matvec_quant(const uint8_t* __restrict__ w, const float* __rest
     matvec_store(acc, row0, bias, out, rows);
 }
 
+// Q8_0 and Q4_0 against activations quantized by jinn_quantize_q8_0 (int8 values [n][cols] at xq, then float
+// scales [n][cols/32]), as ggml multiplies these weights: same lane split as matvec_quant, integer dot products.
+template <int T>
+JINN_DEVICE void matvec_q8(const uint8_t* __restrict__ w, const int8_t* __restrict__ xq,
+        const float* __restrict__ bias, float* __restrict__ out, int rows, int cols, int n) {
+    using B = Blk<T>;
+    const int row0 = (blockIdx.y * blockDim.y + threadIdx.y) * ROWS_PER_WARP;
+    if (row0 >= rows) {
+        return; // the whole warp leaves together
+    }
+    const int lane = threadIdx.x;
+    const int nblocks = cols / B::VALUES;
+    const size_t rowBytes = (size_t) nblocks * B::BYTES;
+    const int8_t* xi = xq + (size_t) blockIdx.x * cols;
+    const float* xd = (const float*) (xq + (size_t) n * cols) + (size_t) blockIdx.x * nblocks;
+    const uint8_t* wr[ROWS_PER_WARP];
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        wr[r] = w + (size_t) min(row0 + r, rows - 1) * rowBytes;
+    }
+    float acc[ROWS_PER_WARP];
+#pragma unroll
+    for (int r = 0; r < ROWS_PER_WARP; r++) {
+        acc[r] = 0.0f;
+    }
+    const int part = lane % B::PARTS;
+    constexpr int STEP = 32 / B::PARTS;
+    for (int b = lane / B::PARTS; b < nblocks; b += STEP) {
+        typename B::XQ xs;
+        B::load_xq(xs, xi + (size_t) b * B::VALUES, __ldg(xd + b), part);
+#pragma unroll
+        for (int r = 0; r < ROWS_PER_WARP; r++) {
+            acc[r] += B::dot_q8(wr[r] + (size_t) b * B::BYTES, part, xs);
+        }
+    }
+    matvec_store(acc, row0, bias, out, rows);
+}
+
 // f32, f16, bf16: 16 bytes of a row per lane and step when the row and x are 16-byte aligned, else one value.
 template <int T>
 JINN_DEVICE void float_values(uint4 v, float (&f)[T == T_F32 ? 4 : 8]) {

@@ -19,16 +19,22 @@
         }                                                                                                       \
     } while (0)
 
+using FloatMatvec = void (*)(const uint8_t*, const float*, const float*, float*, int, int, int);
+using Q8Matvec = void (*)(const uint8_t*, const int8_t*, const float*, float*, int, int, int);
+
+// Q8_0 and Q4_0 take Q8_0 activations (jinn_quantize_q8_0 runs first; its time is included).
 struct Type {
     const char* name;
     int values, bytes;
-    void (*kernel)(const uint8_t*, const float*, const float*, float*, int, int, int);
+    FloatMatvec kernel;
+    Q8Matvec q8kernel;
 };
 
 static const Type TYPES[] = {
-    {"q4_k", 256, 144, jinn_matvec_q4_k}, {"q5_k", 256, 176, jinn_matvec_q5_k}, {"q6_k", 256, 210, jinn_matvec_q6_k},
-    {"q8_0", 32, 34, jinn_matvec_q8_0},   {"q4_0", 32, 18, jinn_matvec_q4_0},   {"f16", 1, 2, jinn_matvec_f16},
-    {"bf16", 1, 2, jinn_matvec_bf16},     {"f32", 1, 4, jinn_matvec_f32},
+    {"q4_k", 256, 144, jinn_matvec_q4_k, nullptr}, {"q5_k", 256, 176, jinn_matvec_q5_k, nullptr},
+    {"q6_k", 256, 210, jinn_matvec_q6_k, nullptr}, {"q8_0", 32, 34, nullptr, jinn_matvec_q8_0},
+    {"q4_0", 32, 18, nullptr, jinn_matvec_q4_0},   {"f16", 1, 2, jinn_matvec_f16, nullptr},
+    {"bf16", 1, 2, jinn_matvec_bf16, nullptr},     {"f32", 1, 4, jinn_matvec_f32, nullptr},
 };
 
 // Random bytes, f16 scale fields included: the kernels' speed does not depend on the values.
@@ -70,13 +76,26 @@ static float matvec_us(const Type& t, int rows, int cols, int n = 1) {
     float* out;
     CHECK(cudaMalloc(&out, (size_t) n * rows * 4));
     dim3 grid(n, (rows + 7) / 8), block(32, 4);
-    float us = time_us([&] { t.kernel<<<grid, block>>>((const uint8_t*) w, x, nullptr, out, rows, cols, n); });
+    int8_t* xq;
+    CHECK(cudaMalloc(&xq, (size_t) n * cols + (size_t) n * cols / 8));
+    const int count = n * cols;
+    float us = time_us([&] {
+        if (t.q8kernel != nullptr) {
+            jinn_quantize_q8_0<<<(count + 255) / 256, 256>>>(x, xq, count);
+            t.q8kernel<<<grid, block>>>((const uint8_t*) w, xq, nullptr, out, rows, cols, n);
+        } else {
+            t.kernel<<<grid, block>>>((const uint8_t*) w, x, nullptr, out, rows, cols, n);
+        }
+    });
+    CHECK(cudaFree(xq));
     CHECK(cudaFree(w));
     CHECK(cudaFree(x));
     CHECK(cudaFree(out));
     return us;
 }
 
+// As the backend runs it: an f16 cache through jinn_attention_f16 (ggml's roundings, positions walked in order), an
+// f32 cache through the chunked jinn_attention + jinn_attention_reduce.
 static float attention_us(int pos, int capacity, bool f16) {
     const int heads = 40, kvHeads = 8, headDim = 128, n = 1;
     int chunk = ((capacity + 63) / 64 + 31) / 32 * 32;
@@ -96,9 +115,14 @@ static float attention_us(int pos, int capacity, bool f16) {
     CHECK(cudaMalloc(&dpos, 4));
     CHECK(cudaMemcpy(dpos, &pos, 4, cudaMemcpyHostToDevice));
     float us = time_us([&] {
-        jinn_attention<<<dim3(heads, nChunks, n), 256>>>(q, k, v, partial, dpos, n, heads, kvHeads, headDim, capacity,
-                chunk, f16 ? 1 : 0, 0.088f);
-        jinn_attention_reduce<<<dim3(heads, n), headDim>>>(partial, out, n, heads, headDim, nChunks);
+        if (f16) {
+            jinn_attention_f16<<<dim3(heads, n), 256>>>(q, (const __half*) k, (const __half*) v, out, dpos, n, heads,
+                    kvHeads, headDim, capacity, 0.088f);
+        } else {
+            jinn_attention<<<dim3(heads, nChunks, n), 256>>>(q, k, v, partial, dpos, n, heads, kvHeads, headDim,
+                    capacity, chunk, 0, 0.088f);
+            jinn_attention_reduce<<<dim3(heads, n), headDim>>>(partial, out, n, heads, headDim, nChunks);
+        }
     });
     CHECK(cudaFree(k));
     CHECK(cudaFree(v));
@@ -126,8 +150,10 @@ int main() {
         std::printf("q4_k 5120 x 5120, n = %2d: %8.1f us\n", n, matvec_us(TYPES[0], 5120, 5120, n));
     }
     for (int pos : {127, 1023, 4095, 16383}) {
-        std::printf("attention f16, 40 heads / 8 kv, pos %5d of 32768: %8.1f us\n", pos,
-                attention_us(pos, 32768, true));
+        for (bool f16 : {true, false}) {
+            std::printf("attention %s, 40 heads / 8 kv, pos %5d of 32768: %8.1f us\n", f16 ? "f16" : "f32", pos,
+                    attention_us(pos, 32768, f16));
+        }
     }
     // Q4_K_M 14B (48 layers): q, o, gate, up Q4_K; k Q4_K; v and half of ffn_down Q6_K, the other half Q4_K;
     // output Q6_K. Elementwise kernels and attention at a short context are a few us per layer more.

@@ -65,12 +65,22 @@ inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
 }
 inline float __fmul_rn(float a, float b) { return a * b; } // built with -ffp-contract=off
 inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
 inline int min(int a, int b) { return a < b ? a : b; }
+inline int __float2int_rn(float f) { return (int) std::nearbyint(f); } // FE_TONEAREST: ties to even
+// Four signed byte products of a and b added to c (the signed overload; the kernels pass ints).
+inline int __dp4a(int a, int b, int c) {
+    for (int k = 0; k < 4; k++) {
+        c += (int) (int8_t) (a >> (8 * k)) * (int) (int8_t) (b >> (8 * k));
+    }
+    return c;
+}
 
 struct __half {
     unsigned short bits;
 };
 inline __half __ushort_as_half(unsigned short b) { return __half{b}; }
+inline unsigned short __half_as_ushort(__half h) { return h.bits; }
 inline float __half2float(__half h) {
     const unsigned s = (h.bits >> 15) & 1, e = (h.bits >> 10) & 0x1f, m = h.bits & 0x3ff;
     float v;
@@ -116,4 +126,6 @@ inline __half __float2half_rn(float f) {
 
 void __syncthreads();
 float emu_shfl_xor(float v, int o);
+double emu_shfl_xor_d(double v, int o);
 inline float __shfl_xor_sync(unsigned, float v, int o) { return emu_shfl_xor(v, o); }
+inline double __shfl_xor_sync(unsigned, double v, int o) { return emu_shfl_xor_d(v, o); }

@@ -18,6 +18,7 @@ namespace {
 std::unique_ptr<std::barrier<>> block_barrier;
 std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
 float warp_slots[32][32];
+double warp_slots_d[32][32];
 }
 
 void emu_fail(const char* what, const void* p) {
@@ -34,6 +35,16 @@ float emu_shfl_xor(float v, int o) {
     warp_slots[warp][lane] = v;
     warp_barriers[warp]->arrive_and_wait();
     const float r = warp_slots[warp][lane ^ o];
+    warp_barriers[warp]->arrive_and_wait();
+    return r;
+}
+
+double emu_shfl_xor_d(double v, int o) {
+    const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+    const unsigned warp = t / 32, lane = t % 32;
+    warp_slots_d[warp][lane] = v;
+    warp_barriers[warp]->arrive_and_wait();
+    const double r = warp_slots_d[warp][lane ^ o];
     warp_barriers[warp]->arrive_and_wait();
     return r;
 }
@@ -70,9 +81,10 @@ const std::map<std::string, Call> KERNELS = {
     {"jinn_rmsnorm", [](void** a) { jinn_rmsnorm(p(a, 0), p(a, 1), p(a, 2), i(a, 3), i(a, 4), f(a, 5)); }},
     MV(jinn_matvec_f32), MV(jinn_matvec_f16), MV(jinn_matvec_bf16), MV(jinn_matvec_q8_0), MV(jinn_matvec_q4_0),
     MV(jinn_matvec_q4_k), MV(jinn_matvec_q5_k), MV(jinn_matvec_q6_k),
-    DQ(jinn_dequant_bf16_f32), DQ(jinn_dequant_bf16_f16), DQ(jinn_dequant_bf16_bf16), DQ(jinn_dequant_bf16_q8_0),
-    DQ(jinn_dequant_bf16_q4_0), DQ(jinn_dequant_bf16_q4_k), DQ(jinn_dequant_bf16_q5_k), DQ(jinn_dequant_bf16_q6_k),
-    {"jinn_f32_to_bf16", [](void** a) { jinn_f32_to_bf16(p(a, 0), p(a, 1), i(a, 2)); }},
+    DQ(jinn_dequant_f16_f32), DQ(jinn_dequant_f16_f16), DQ(jinn_dequant_f16_bf16), DQ(jinn_dequant_f16_q8_0),
+    DQ(jinn_dequant_f16_q4_0), DQ(jinn_dequant_f16_q4_k), DQ(jinn_dequant_f16_q5_k), DQ(jinn_dequant_f16_q6_k),
+    {"jinn_f32_to_f16", [](void** a) { jinn_f32_to_f16(p(a, 0), p(a, 1), i(a, 2)); }},
+    {"jinn_quantize_q8_0", [](void** a) { jinn_quantize_q8_0(p(a, 0), p(a, 1), i(a, 2)); }},
     {"jinn_add_bias", [](void** a) { jinn_add_bias(p(a, 0), p(a, 1), i(a, 2), i(a, 3)); }},
     {"jinn_rope", [](void** a) { jinn_rope(p(a, 0), p(a, 1), i(a, 2), i(a, 3), i(a, 4), f(a, 5), i(a, 6)); }},
     {"jinn_kv_store", [](void** a) {
@@ -81,6 +93,10 @@ const std::map<std::string, Call> KERNELS = {
     {"jinn_attention", [](void** a) {
          jinn_attention(p(a, 0), p(a, 1), p(a, 2), p(a, 3), p(a, 4), i(a, 5), i(a, 6), i(a, 7), i(a, 8), i(a, 9),
                  i(a, 10), i(a, 11), f(a, 12));
+     }},
+    {"jinn_attention_f16", [](void** a) {
+         jinn_attention_f16(p(a, 0), p(a, 1), p(a, 2), p(a, 3), p(a, 4), i(a, 5), i(a, 6), i(a, 7), i(a, 8), i(a, 9),
+                 f(a, 10));
      }},
     {"jinn_attention_reduce", [](void** a) {
          jinn_attention_reduce(p(a, 0), p(a, 1), i(a, 2), i(a, 3), i(a, 4), i(a, 5));

@@ -29,8 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The CUDA backend: weights, activations and KV caches in device memory, every op a kernel of
  * {@code runtime-gpu/KERNELS.md} queued on one stream with the geometry {@link Launches} gives, {@link #read} the
- * only synchronisation. Prefill (n > 1) multiplies through cuBLAS (weight tiles decoded to BF16, FP32 compute)
- * when cuBLAS is there, else the mat-vec kernels with n rows. A decode step (n = 1) is recorded between
+ * only synchronisation. Prefill of F16, BF16 and K-quant weights (8 rows or more) multiplies through cuBLAS
+ * (weight tiles decoded to F16, FP32 compute) when cuBLAS is there; everything else runs the mat-vec kernels with
+ * n rows. The numbers follow llama.cpp's CPU backend where later int8 rounding would amplify a difference: Q8_0 and
+ * Q4_0 mat-vecs take activations rounded to ggml's Q8_0 blocks and sum integers, and an F16 KV cache is read with
+ * ggml's f16 roundings ({@code jinn_attention_f16}). A decode step (n = 1) is recorded between
  * {@link #beginStep} and its first {@link #read}, captured once per sequence as a CUDA graph and replayed after,
  * unless {@code jinn.cuda.graphs=false}.
  *
@@ -39,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * idempotent; tensors that become unreachable are freed at the next call outside a step.
  */
 public final class CudaBackend implements Backend {
-    /** Bytes of the BF16 scratch for prefill tiles (weight rows plus the batch's activations). */
+    /** Bytes of the F16 scratch for prefill tiles (weight rows plus the batch's activations). */
     public static final long DEFAULT_TILE_BYTES = 64L << 20;
     /** Fewest prefill rows that go through cuBLAS (see {@link #usesGemm}). */
     static final int CUBLAS_MIN_ROWS = 8;
@@ -51,7 +54,7 @@ public final class CudaBackend implements Backend {
 
     /**
      * @param graphs    capture and replay decode steps as CUDA graphs
-     * @param tileBytes BF16 prefill scratch; cuBLAS is used only when the batch's activations fit in half of it
+     * @param tileBytes F16 prefill scratch; cuBLAS is used only when the batch's activations fit in half of it
      */
     public record Config(boolean graphs, long tileBytes) {
         public Config {
@@ -83,6 +86,9 @@ public final class CudaBackend implements Backend {
     private long tile;
     private long partial;
     private long partialBytes;
+    /** Q8_0 activations for the Q8_0/Q4_0 mat-vecs ({@link Launches#q8ActivationBytes}), grown on demand. */
+    private long q8x;
+    private long q8xBytes;
     /** A step is open (its thread holds the lock from beginStep to endStep). */
     private boolean inStep;
 
@@ -108,7 +114,7 @@ public final class CudaBackend implements Backend {
             b.queue = new StepQueue(d, config.graphs());
             b.readHost = d.hostSlot(4L * 32768, "reads");
             if (d.hasBlas()) {
-                b.tile = d.alloc(config.tileBytes(), "the BF16 prefill tile scratch");
+                b.tile = d.alloc(config.tileBytes(), "the F16 prefill tile scratch");
             }
             return b;
         } catch (RuntimeException | Error e) {
@@ -418,38 +424,59 @@ public final class CudaBackend implements Backend {
                 queue.flush(); // cuBLAS goes straight to the stream: recorded ops must be there first
                 gemm(w, xt, n, b, o, xBytes);
             } else {
+                long xp = xt.ptr;
+                if (Launches.quantizesActivations(w.deviceType)) {
+                    xp = q8Scratch(Launches.q8ActivationBytes(n, w.cols));
+                    launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(n * w.cols), xt.ptr, xp, n * w.cols);
+                }
                 launch(Launches.matvecKernel(w.deviceType), Launches.matvec(w.deviceType, w.rows, w.cols, n), w.ptr,
-                        xt.ptr, b == null ? 0 : b.ptr, o.ptr, w.rows, w.cols, n);
+                        xp, b == null ? 0 : b.ptr, o.ptr, w.rows, w.cols, n);
             }
         } finally {
             exit();
         }
     }
 
-    /**
-     * Whether a prefill of {@code n} rows goes through cuBLAS. Not for a few rows (the mat-vec kernel reads the weight
-     * n times, the BF16 path reads it once and writes and reads a 2-byte copy: about even at 8 rows for Q4_K), and
-     * not for F32 and F16 weights, which BF16 would round: measured on the golden F16 file, BF16 prefill puts the
-     * logits 0.012 RMS from the F32 original where llama.cpp's are 0.002 and the mat-vec path's 0.0017.
-     */
-    static boolean usesGemm(int deviceType, int n) {
-        return n >= CUBLAS_MIN_ROWS && deviceType != 0 && deviceType != 1;
+    /** The Q8_0 activation scratch, at least {@code bytes} long (a smaller one is retired: queued ops may use it). */
+    private long q8Scratch(long bytes) {
+        if (bytes > q8xBytes) {
+            if (q8x != 0) {
+                retired.add(q8x);
+            }
+            q8x = 0;
+            q8x = dev.alloc(bytes, "Q8_0 activations");
+            q8xBytes = bytes;
+        }
+        return q8x;
     }
 
-    /** out = x · wᵀ (+ bias) through cuBLAS: x to BF16 once, then weight tiles of as many rows as the scratch holds. */
+    /**
+     * Whether a prefill of {@code n} rows goes through cuBLAS. Not for a few rows (the mat-vec kernel reads the weight
+     * n times, the F16 path reads it once and writes and reads a 2-byte copy: about even at 8 rows for Q4_K); not for
+     * F32 weights, which F16 would round (ggml multiplies them with float32 activations); and not for Q8_0 and Q4_0,
+     * whose products ggml takes exactly (int8 activation blocks, integer sums): f16 tiles of q·d and of the rounded
+     * activations lose bits that flip later layers' int8 rounding (measured on the golden Q8_0 file: 0.035 RMS from
+     * llama.cpp through f16 tiles against 0.022 on the mat-vecs), so their prefill runs the integer mat-vecs with n
+     * rows. F16 weights go through it unchanged, with activations rounded to f16 as ggml's F16 dot product does.
+     */
+    static boolean usesGemm(int deviceType, int n) {
+        return n >= CUBLAS_MIN_ROWS && deviceType != 0 && !Launches.quantizesActivations(deviceType);
+    }
+
+    /** out = x · wᵀ (+ bias) through cuBLAS: x to F16 once, then weight tiles of as many rows as the scratch holds. */
     private void gemm(CudaWeight w, CudaTensor x, int n, CudaWeight b, CudaTensor o, long xBytes) {
-        long xb = tile;
+        long xh = tile;
         long wt = tile + ((xBytes + 255) & ~255L);
         int tileRows = (int) Math.min(w.rows, (config.tileBytes() - (wt - tile)) / (2L * w.cols));
         int count = n * w.cols;
-        launch(Kernel.F32_TO_BF16, Launches.f32ToBf16(count), x.ptr, xb, count);
-        Kernel dq = Launches.dequantBf16Kernel(w.deviceType);
+        launch(Kernel.F32_TO_F16, Launches.f32ToF16(count), x.ptr, xh, count);
+        Kernel dq = Launches.dequantF16Kernel(w.deviceType);
         for (int r0 = 0; r0 < w.rows; r0 += tileRows) {
             int nr = Math.min(tileRows, w.rows - r0);
-            launch(dq, Launches.dequantBf16(w.deviceType, nr, w.cols), w.ptr, wt, r0, nr, w.cols);
-            // column-major: C[nr x n] (ldc = rows) = tileᵀ[nr x cols] · xbᵀ... i.e. out[i][r0 + r] = Σ w[r][c]·x[i][c]
-            dev.blas.gemmBf16(dev.blasHandle(), Cublas.OP_T, Cublas.OP_N, nr, n, w.cols, alphaBeta, wt, w.cols,
-                    xb, w.cols, o.ptr + 4L * r0, w.rows, w.name);
+            launch(dq, Launches.dequantF16(w.deviceType, nr, w.cols), w.ptr, wt, r0, nr, w.cols);
+            // column-major: C[nr x n] (ldc = rows) = tileᵀ[nr x cols] · xhᵀ... i.e. out[i][r0 + r] = Σ w[r][c]·x[i][c]
+            dev.blas.gemmF16(dev.blasHandle(), Cublas.OP_T, Cublas.OP_N, nr, n, w.cols, alphaBeta, wt, w.cols,
+                    xh, w.cols, o.ptr + 4L * r0, w.rows, w.name);
         }
         if (b != null) {
             launch(Kernel.ADD_BIAS, Launches.addBias(n, w.rows), o.ptr, b.ptr, n, w.rows);
@@ -467,7 +494,7 @@ public final class CudaBackend implements Backend {
         try {
             queue.usePos(startPos);
             launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xt.ptr, CudaDevice.POS, n, heads, headDim,
-                    f32(theta), neox ? 1 : 0);
+                    f32(Launches.ropeThetaScale(theta, headDim)), neox ? 1 : 0);
         } finally {
             exit();
         }
@@ -505,6 +532,17 @@ public final class CudaBackend implements Backend {
             }
             queue.usePos(startPos);
             queue.noteCache(c);
+            long kc = c.k + c.offset(layer, 0, 0);
+            long vc = c.v + c.offset(layer, 0, 0);
+            float scale = (float) (1.0 / Math.sqrt(headDim));
+            if (c.f16) {
+                // as ggml's CPU flash attention reads an F16 cache (f16 q, f16 running sum): see jinn_attention_f16
+                launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), kt.ptr, vt.ptr, kc, vc, CudaDevice.POS,
+                        n, kvHeads, headDim, c.capacity, 1);
+                launch(Kernel.ATTENTION_F16, Launches.attentionF16(n, heads, headDim), qt.ptr, kc, vc, o.ptr,
+                        CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, f32(scale));
+                return;
+            }
             long partialNeeded = 4L * n * heads * chunks * (headDim + 2);
             if (partialNeeded > partialBytes) {
                 if (partial != 0) {
@@ -514,14 +552,10 @@ public final class CudaBackend implements Backend {
                 partial = dev.alloc(partialNeeded, "attention partial results");
                 partialBytes = partialNeeded;
             }
-            long kc = c.k + c.offset(layer, 0, 0);
-            long vc = c.v + c.offset(layer, 0, 0);
-            int f16 = c.f16 ? 1 : 0;
             launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), kt.ptr, vt.ptr, kc, vc, CudaDevice.POS, n,
-                    kvHeads, headDim, c.capacity, f16);
+                    kvHeads, headDim, c.capacity, 0);
             launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, chunks, chunk), qt.ptr, kc, vc, partial,
-                    CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, chunk, f16,
-                    f32((float) (1.0 / Math.sqrt(headDim))));
+                    CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, chunk, 0, f32(scale));
             launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(n, heads, headDim, chunks), partial, o.ptr, n,
                     heads, headDim, chunks);
         } finally {

@@ -39,7 +39,7 @@ public final class CudaBackendProvider implements BackendProvider {
     public static final String KERNEL_IMAGE = "/dev/jinn/runtime/gpu/kernels/jinn-kernels.fatbin";
     /**
      * Device memory kept out of what {@link #memoryBytes()} offers a model: the context, cuBLAS's workspace and the
-     * module (about 0.5 GiB on recent GPUs) plus the BF16 prefill tile scratch.
+     * module (about 0.5 GiB on recent GPUs) plus the F16 prefill tile scratch.
      */
     public static final long RESERVED_BYTES = (512L << 20) + CudaBackend.DEFAULT_TILE_BYTES;
 

@@ -26,7 +26,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The golden Qwen2 files (shared/data/golden) through the CUDA backend, with the CPU backend's bounds against
  * llama.cpp's logits: RMS difference, top-1 agreement over the 28 prompt positions (one prefill batch), and the
- * greedy continuation one decode step at a time (the captured-graph path).
+ * greedy continuation one decode step at a time (the captured-graph path). Measured on the fake driver (Q8_0, bound
+ * 0.0245): float32 activations on the mat-vecs 0.031, BF16 cuBLAS tiles 0.034; with ggml's int8 activation blocks
+ * but chunked float32 attention still 0.034 (the int8 rounding of the next layer amplifies any difference); with
+ * ggml's f16 attention arithmetic as well 0.022.
  */
 abstract class CudaGoldenContract {
     static final Path GOLDEN = Path.of(System.getProperty("jinn.shared.data"), "golden");
@@ -35,10 +38,9 @@ abstract class CudaGoldenContract {
     abstract String backend();
 
     /**
-     * The bound on the RMS difference from llama.cpp's logits for one file, given the CPU backend's. The CPU matches
-     * llama.cpp's activation preparation (int8 blocks for Q8_0 weights); a backend that keeps float32 activations,
-     * or rounds prefill to BF16, may need more, and says why. Whatever the bound, the logits must also be no further
-     * from the F32 original's than llama.cpp's own are (checked separately).
+     * The bound on the RMS difference from llama.cpp's logits for one file, given the CPU backend's (a suite that
+     * needs more must say why). Whatever the bound, the logits must also be no further from the F32 original's than
+     * llama.cpp's own are (checked separately).
      */
     double rmsBound(String file, double cpuBound) {
         return cpuBound;

@@ -19,8 +19,8 @@ import java.nio.charset.StandardCharsets;
 public final class Cublas {
     /** {@code CUDA_R_32F}. */
     public static final int R_32F = 0;
-    /** {@code CUDA_R_16BF}. */
-    public static final int R_16BF = 14;
+    /** {@code CUDA_R_16F}. */
+    public static final int R_16F = 2;
     /** {@code CUBLAS_COMPUTE_32F}. */
     public static final int COMPUTE_32F = 68;
     /** {@code CUBLAS_GEMM_DEFAULT}. */
@@ -113,16 +113,16 @@ public final class Cublas {
     }
 
     /**
-     * Column-major {@code C = alpha·op(A)·op(B) + beta·C} with BF16 A and B, FP32 compute and C.
+     * Column-major {@code C = alpha·op(A)·op(B) + beta·C} with F16 A and B, FP32 compute and C.
      *
      * @param alphaBeta host memory holding two floats, alpha then beta
      * @param a         device pointers
      */
-    public void gemmBf16(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alphaBeta,
+    public void gemmF16(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alphaBeta,
                          long a, int lda, long b, int ldb, long c, int ldc, String what) {
         try {
             check((int) gemmEx.invokeExact(handle, transa, transb, m, n, k, alphaBeta, MemorySegment.ofAddress(a),
-                    R_16BF, lda, MemorySegment.ofAddress(b), R_16BF, ldb, alphaBeta.asSlice(4),
+                    R_16F, lda, MemorySegment.ofAddress(b), R_16F, ldb, alphaBeta.asSlice(4),
                     MemorySegment.ofAddress(c), R_32F, ldc, COMPUTE_32F, GEMM_DEFAULT), "cublasGemmEx",
                     "multiplying " + what + " (m " + m + ", n " + n + ", k " + k + ")");
         } catch (Throwable t) {

@@ -45,19 +45,36 @@ public final class Launches {
         };
     }
 
-    /** The kernel that decodes rows of a ggml type to bf16 (for cuBLAS prefill tiles). */
-    public static Kernel dequantBf16Kernel(int ggmlType) {
+    /** The kernel that decodes rows of a ggml type to f16 (for cuBLAS prefill tiles). */
+    public static Kernel dequantF16Kernel(int ggmlType) {
         return switch (ggmlType) {
-            case 0 -> Kernel.DEQUANT_BF16_F32;
-            case 1 -> Kernel.DEQUANT_BF16_F16;
-            case 2 -> Kernel.DEQUANT_BF16_Q4_0;
-            case 8 -> Kernel.DEQUANT_BF16_Q8_0;
-            case 12 -> Kernel.DEQUANT_BF16_Q4_K;
-            case 13 -> Kernel.DEQUANT_BF16_Q5_K;
-            case 14 -> Kernel.DEQUANT_BF16_Q6_K;
-            case 30 -> Kernel.DEQUANT_BF16_BF16;
+            case 0 -> Kernel.DEQUANT_F16_F32;
+            case 1 -> Kernel.DEQUANT_F16_F16;
+            case 2 -> Kernel.DEQUANT_F16_Q4_0;
+            case 8 -> Kernel.DEQUANT_F16_Q8_0;
+            case 12 -> Kernel.DEQUANT_F16_Q4_K;
+            case 13 -> Kernel.DEQUANT_F16_Q5_K;
+            case 14 -> Kernel.DEQUANT_F16_Q6_K;
+            case 30 -> Kernel.DEQUANT_F16_BF16;
             default -> throw new IllegalArgumentException("no GPU dequantization kernel for ggml type " + ggmlType);
         };
+    }
+
+    /**
+     * True for the weight types whose mat-vec takes activations quantized by {@link Kernel#QUANTIZE_Q8_0} rather
+     * than float32 (Q8_0 and Q4_0, as ggml multiplies them).
+     */
+    public static boolean quantizesActivations(int ggmlType) {
+        return ggmlType == 2 || ggmlType == 8;
+    }
+
+    /**
+     * Bytes of the Q8_0 activations of {@code n} rows of {@code cols} values ({@link Kernel#QUANTIZE_Q8_0}'s layout:
+     * the int8 values, then a float scale per 32).
+     */
+    public static long q8ActivationBytes(int n, int cols) {
+        long count = (long) n * cols;
+        return count + count / 32 * 4;
     }
 
     /** True when the GPU has kernels for weights of this ggml type. */
@@ -95,17 +112,36 @@ public final class Launches {
     }
 
     /** One block per weight row. */
-    public static LaunchConfig dequantBf16(int ggmlType, int nrows, int cols) {
-        dequantBf16Kernel(ggmlType);
+    public static LaunchConfig dequantF16(int ggmlType, int nrows, int cols) {
+        dequantF16Kernel(ggmlType);
         return new LaunchConfig(nrows, 1, 1, ROW_BLOCK, 1, 1, 0);
     }
 
-    public static LaunchConfig f32ToBf16(int count) {
+    public static LaunchConfig f32ToF16(int count) {
+        return elementwise(count);
+    }
+
+    /**
+     * {@link Kernel#QUANTIZE_Q8_0}: a thread per value, so each warp holds one block
+     * of 32 ({@code count} must be a multiple of 32; the elementwise blocks are whole warps).
+     */
+    public static LaunchConfig quantizeQ8_0(int count) {
+        if (count < 32 || count % 32 != 0) {
+            throw new IllegalArgumentException("Q8_0 activations of " + count + " values: not a positive multiple of 32");
+        }
         return elementwise(count);
     }
 
     public static LaunchConfig addBias(int n, int cols) {
         return elementwise(n * cols);
+    }
+
+    /**
+     * The factor between the angles of consecutive rotated pairs, {@code theta^(-2/headDim)}, as ggml's rope cache
+     * computes it in float ({@code powf}); {@link Kernel#ROPE} multiplies the position by it once per pair.
+     */
+    public static float ropeThetaScale(float theta, int headDim) {
+        return (float) Math.pow(theta, -2.0f / headDim);
     }
 
     /** Block (head, row), one thread per rotated pair. */
@@ -151,13 +187,26 @@ public final class Launches {
         return new LaunchConfig(heads, nChunks, n, ATTENTION_THREADS, 1, 1, 0);
     }
 
+    /**
+     * {@link Kernel#ATTENTION_F16}: block (head, query row) of {@link #ATTENTION_THREADS} threads, one per dimension
+     * of the head (so {@code headDim} ≤ {@link #ATTENTION_MAX_HEAD_DIM}); the block walks all visible positions.
+     */
+    public static LaunchConfig attentionF16(int n, int heads, int headDim) {
+        if (headDim < 4 || headDim > ATTENTION_MAX_HEAD_DIM || headDim % 4 != 0) {
+            throw new IllegalArgumentException("attention head dimension " + headDim + " is not a multiple of 4 in [4, "
+                    + ATTENTION_MAX_HEAD_DIM + "]");
+        }
+        checkGridYZ("attention query rows", n);
+        return new LaunchConfig(heads, n, 1, ATTENTION_THREADS, 1, 1, 0);
+    }
+
     /** Block (head, row), one thread per element of the head. */
     public static LaunchConfig attentionReduce(int n, int heads, int headDim, int nChunks) {
         checkGridYZ("attention rows", n);
         return new LaunchConfig(heads, n, 1, warps(headDim), 1, 1, 0);
     }
 
-    /** swiglu, add, f32→bf16 and bias over {@code count} elements. */
+    /** swiglu, add, f32→f16 and bias over {@code count} elements. */
     public static LaunchConfig elementwise(int count) {
         return LaunchConfig.of(Math.max(1, ceilDiv(count, ELEMENTWISE_BLOCK)), ELEMENTWISE_BLOCK);
     }

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.jinn.quant.Float16;
 import dev.jinn.runtime.gpu.kernels.Kernel;
 import dev.jinn.runtime.gpu.kernels.LaunchConfig;
 import java.lang.foreign.Arena;
@@ -40,7 +41,7 @@ import java.util.function.IntSupplier;
  *       copies, frees), so a test sees stale data unless the backend synchronised.</li>
  *   <li>{@code cuLaunchKernel} decodes {@code void** kernelParams} with {@link Kernel#params()} and runs the
  *       registered {@link FakeKernel}; stream capture records the queued work and graphs replay it.</li>
- *   <li>{@code cublasGemmEx} (BF16 in, FP32 out) is computed in Java.</li>
+ *   <li>{@code cublasGemmEx} (F16 in, FP32 out) is computed in Java.</li>
  *   <li>Faults: {@link #failInit}, {@link #failAllocationsAfter}, {@link #failNext}.</li>
  * </ul>
  * Every entry point catches everything (an exception thrown through an upcall stub would kill the JVM).
@@ -944,7 +945,7 @@ public final class FakeCuda implements AutoCloseable {
             if (stream == null) {
                 return 1; // CUBLAS_STATUS_NOT_INITIALIZED
             }
-            if (atype != 14 || btype != 14 || ctype != 0 || compute != 68) {
+            if (atype != 2 || btype != 2 || ctype != 0 || compute != 68) {
                 return 15; // CUBLAS_STATUS_NOT_SUPPORTED: only what the backend uses is faked
             }
             float alpha = alphaP.reinterpret(4).get(JAVA_FLOAT, 0);
@@ -968,7 +969,7 @@ public final class FakeCuda implements AutoCloseable {
                         for (int l = 0; l < k; l++) {
                             long ai = transa == 0 ? i + (long) l * lda : l + (long) i * lda;
                             long bi = transb == 0 ? l + (long) j * ldb : j + (long) l * ldb;
-                            sum += bf16(as, ai) * bf16(bs, bi);
+                            sum += f16(as, ai) * f16(bs, bi);
                         }
                         long ci = 4L * (i + (long) j * ldc);
                         float old = beta == 0 ? 0 : cs.get(JAVA_FLOAT, ci);
@@ -980,7 +981,7 @@ public final class FakeCuda implements AutoCloseable {
         });
     }
 
-    private static float bf16(MemorySegment s, long index) {
-        return Float.intBitsToFloat((s.get(JAVA_SHORT, 2 * index) & 0xFFFF) << 16);
+    private static float f16(MemorySegment s, long index) {
+        return Float16.toFloat(s.get(JAVA_SHORT, 2 * index));
     }
 }

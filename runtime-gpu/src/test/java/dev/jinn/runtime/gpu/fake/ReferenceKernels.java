@@ -46,14 +46,16 @@ public final class ReferenceKernels {
                 GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
             Kernel mv = Launches.matvecKernel(t.id());
             m.put(mv, (c, a) -> matvec(mv, t, c, a));
-            Kernel dq = Launches.dequantBf16Kernel(t.id());
-            m.put(dq, (c, a) -> dequantBf16(dq, t, c, a));
+            Kernel dq = Launches.dequantF16Kernel(t.id());
+            m.put(dq, (c, a) -> dequantF16(dq, t, c, a));
         }
-        m.put(Kernel.F32_TO_BF16, ReferenceKernels::f32ToBf16);
+        m.put(Kernel.F32_TO_F16, ReferenceKernels::f32ToF16);
+        m.put(Kernel.QUANTIZE_Q8_0, ReferenceKernels::quantizeQ8_0);
         m.put(Kernel.ADD_BIAS, ReferenceKernels::addBias);
         m.put(Kernel.ROPE, ReferenceKernels::rope);
         m.put(Kernel.KV_STORE, ReferenceKernels::kvStore);
         m.put(Kernel.ATTENTION, ReferenceKernels::attention);
+        m.put(Kernel.ATTENTION_F16, ReferenceKernels::attentionF16);
         m.put(Kernel.ATTENTION_REDUCE, ReferenceKernels::attentionReduce);
         m.put(Kernel.SWIGLU, ReferenceKernels::swiglu);
         m.put(Kernel.ADD, ReferenceKernels::add);
@@ -100,9 +102,9 @@ public final class ReferenceKernels {
         MemorySegment out = aligned(Kernel.RMSNORM, a, 2, "out", 4);
         for (int i = 0; i < n; i++) {
             long base = (long) i * cols;
-            double sum = 0;
+            double sum = 0; // float squares summed in double, as ggml (and the kernel)
             for (int j = 0; j < cols; j++) {
-                double v = x.getAtIndex(F32, base + j);
+                float v = x.getAtIndex(F32, base + j);
                 sum += v * v;
             }
             float scale = (float) (1.0 / Math.sqrt((float) (sum / cols) + eps));
@@ -112,7 +114,8 @@ public final class ReferenceKernels {
         }
     }
 
-    // PTR w, PTR x, PTR bias (nullable), PTR out, I32 rows, I32 cols, I32 n
+    // PTR w, PTR x (Q8_0 and Q4_0: xq, the layout of jinn_quantize_q8_0), PTR bias (nullable), PTR out, I32 rows,
+    // I32 cols, I32 n
     static void matvec(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
         int rows = a.i32(4);
         int cols = a.i32(5);
@@ -129,6 +132,10 @@ public final class ReferenceKernels {
         MemorySegment bias = a.ptr(2);
         MemorySegment out = aligned(k, a, 3, "out", 4);
         long rowBytes = rowBytes(k, type, cols);
+        if (Launches.quantizesActivations(type.id())) {
+            matvecQ8(type, w, x, bias, out, rows, cols, n, rowBytes);
+            return;
+        }
         float[] wr = new float[cols];
         float[][] xs = new float[n][cols];
         for (int i = 0; i < n; i++) {
@@ -148,8 +155,35 @@ public final class ReferenceKernels {
         }
     }
 
+    /**
+     * Q8_0/Q4_0 weights against Q8_0 activations (ggml's vec_dot_q8_0_q8_0 / q4_0_q8_0): per block, the weight values
+     * (q·d_w, exact in float) times the int8 activations summed exactly in double, times the activation scale; the
+     * kernel's integer sums are the same numbers.
+     */
+    private static void matvecQ8(GgmlType type, MemorySegment w, MemorySegment xq, MemorySegment bias,
+                                 MemorySegment out, int rows, int cols, int n, long rowBytes) {
+        long count = (long) n * cols;
+        float[] wr = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            decodeRow(type, w, r * rowBytes, wr, cols);
+            float b = isNull(bias) ? 0f : bias.getAtIndex(F32, r);
+            for (int i = 0; i < n; i++) {
+                double s = 0;
+                for (int blk = 0; blk < cols / 32; blk++) {
+                    long x0 = (long) i * cols + blk * 32L;
+                    double block = 0;
+                    for (int j = 0; j < 32; j++) {
+                        block += (double) wr[blk * 32 + j] * xq.get(ValueLayout.JAVA_BYTE, x0 + j);
+                    }
+                    s += block * xq.get(F32, count + 4 * (x0 / 32)); // the block's scale, after the values
+                }
+                out.setAtIndex(F32, (long) i * rows + r, (float) s + b);
+            }
+        }
+    }
+
     // PTR w, PTR out, I32 row0, I32 nrows, I32 cols
-    static void dequantBf16(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
+    static void dequantF16(Kernel k, GgmlType type, LaunchConfig c, KernelArgs a) {
         int row0 = a.i32(2);
         int nrows = a.i32(3);
         int cols = a.i32(4);
@@ -162,19 +196,33 @@ public final class ReferenceKernels {
         for (int r = 0; r < nrows; r++) {
             decodeRow(type, w, (row0 + (long) r) * rowBytes, row, cols);
             for (int j = 0; j < cols; j++) {
-                out.setAtIndex(I16, (long) r * cols + j, Float16.floatToBf16(row[j]));
+                out.setAtIndex(I16, (long) r * cols + j, f16Saturating(row[j]));
             }
         }
     }
 
     // PTR x, PTR out, I32 count
-    static void f32ToBf16(LaunchConfig c, KernelArgs a) {
+    static void f32ToF16(LaunchConfig c, KernelArgs a) {
         int count = a.i32(2);
-        requireThreads(Kernel.F32_TO_BF16, c, count);
-        MemorySegment x = nonNull(Kernel.F32_TO_BF16, a, 0, "x");
-        MemorySegment out = nonNull(Kernel.F32_TO_BF16, a, 1, "out");
+        requireThreads(Kernel.F32_TO_F16, c, count);
+        MemorySegment x = nonNull(Kernel.F32_TO_F16, a, 0, "x");
+        MemorySegment out = nonNull(Kernel.F32_TO_F16, a, 1, "out");
         for (int i = 0; i < count; i++) {
-            out.setAtIndex(I16, i, Float16.floatToBf16(x.getAtIndex(F32, i)));
+            out.setAtIndex(I16, i, f16Saturating(x.getAtIndex(F32, i)));
+        }
+    }
+
+    // PTR x, PTR xq, I32 count
+    static void quantizeQ8_0(LaunchConfig c, KernelArgs a) {
+        Kernel k = Kernel.QUANTIZE_Q8_0;
+        int count = q8Count(k, c, a.i32(2));
+        MemorySegment x = aligned(k, a, 0, "x", 4);
+        MemorySegment xq = aligned(k, a, 1, "xq", 16);
+        byte[] q = new byte[32];
+        for (int blk = 0; blk < count / 32; blk++) {
+            float d = quantizeBlock(x, blk * 32L, q);
+            MemorySegment.copy(q, 0, xq, ValueLayout.JAVA_BYTE, blk * 32L, 32);
+            xq.setAtIndex(F32, count / 4 + blk, d);
         }
     }
 
@@ -193,12 +241,12 @@ public final class ReferenceKernels {
         }
     }
 
-    // PTR x, PTR pos, I32 n, I32 heads, I32 headDim, F32 theta, I32 neox
+    // PTR x, PTR pos, I32 n, I32 heads, I32 headDim, F32 thetaScale, I32 neox
     static void rope(LaunchConfig c, KernelArgs a) {
         int n = a.i32(2);
         int heads = a.i32(3);
         int headDim = a.i32(4);
-        float theta = a.f32(5);
+        float thetaScale = a.f32(5);
         boolean neox = a.i32(6) != 0;
         int half = headDim / 2;
         require(Kernel.ROPE, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
@@ -207,10 +255,8 @@ public final class ReferenceKernels {
         MemorySegment x = nonNull(Kernel.ROPE, a, 0, "x");
         int start = nonNull(Kernel.ROPE, a, 1, "pos").getAtIndex(I32, 0);
         for (int i = 0; i < n; i++) {
-            float p = start + i;
-            for (int j = 0; j < half; j++) {
-                float freq = (float) Math.pow(theta, -2.0f * j / headDim); // the exponent a float, as the kernel
-                double angle = (double) (p * freq);
+            float angle = start + i; // ggml's rope cache: the position times thetaScale once per pair, in float
+            for (int j = 0; j < half; j++, angle *= thetaScale) {
                 float cos = (float) Math.cos(angle);
                 float sin = (float) Math.sin(angle);
                 for (int h = 0; h < heads; h++) {
@@ -344,6 +390,119 @@ public final class ReferenceKernels {
         }
     }
 
+    // PTR q, PTR kcache, PTR vcache, PTR out, PTR pos, I32 n, I32 heads, I32 kvHeads, I32 headDim, I32 capacity,
+    // F32 scale
+    static void attentionF16(LaunchConfig c, KernelArgs a) {
+        Kernel k = Kernel.ATTENTION_F16;
+        int n = a.i32(5);
+        int heads = a.i32(6);
+        int kvHeads = a.i32(7);
+        int headDim = a.i32(8);
+        int capacity = a.i32(9);
+        float scale = a.f32(10);
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException(k.symbol() + ": " + heads + " heads is not a multiple of " + kvHeads
+                    + " kv heads");
+        }
+        require(k, c, c.gridX() == heads, "gridDim.x equals the " + heads + " heads");
+        require(k, c, c.gridY() == n, "gridDim.y equals the " + n + " query rows");
+        require(k, c, c.gridZ() == 1, "gridDim.z is 1");
+        require(k, c, c.blockX() == Launches.ATTENTION_THREADS && c.blockY() == 1 && c.blockZ() == 1,
+                "blockDim is (" + Launches.ATTENTION_THREADS + ", 1, 1), a thread per dimension of the head");
+        require(k, c, headDim <= Launches.ATTENTION_MAX_HEAD_DIM, "head dimension " + headDim + " is at most "
+                + Launches.ATTENTION_MAX_HEAD_DIM);
+        MemorySegment q = aligned(k, a, 0, "q", 4);
+        MemorySegment kc = aligned(k, a, 1, "kcache", 2);
+        MemorySegment vc = aligned(k, a, 2, "vcache", 2);
+        MemorySegment out = aligned(k, a, 3, "out", 4);
+        int start = nonNull(k, a, 4, "pos").getAtIndex(I32, 0);
+        if (start < 0 || (long) start + n > capacity) {
+            throw new IllegalArgumentException(k.symbol() + ": query positions " + start + ".." + (start + n - 1L)
+                    + " do not fit a cache of " + capacity);
+        }
+        int group = heads / kvHeads;
+        float[] qv = new float[headDim];
+        float[] kv = new float[headDim];
+        float[] acc = new float[headDim];
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < heads; h++) {
+                long head0 = (long) (h / group) * capacity;
+                long qOff = ((long) i * heads + h) * headDim;
+                for (int d = 0; d < headDim; d++) {
+                    qv[d] = f16Round(q.getAtIndex(F32, qOff + d));
+                }
+                java.util.Arrays.fill(acc, 0f);
+                float m = Float.NEGATIVE_INFINITY;
+                float sum = 0;
+                for (int t = 0; t <= start + i; t++) {
+                    long row = (head0 + t) * headDim;
+                    for (int d = 0; d < headDim; d++) {
+                        kv[d] = cacheGet(kc, true, row + d);
+                    }
+                    float s = dotGgmlF16(qv, kv, headDim) * scale;
+                    float ms = 1f;
+                    float vs = 1f;
+                    if (s > m) {
+                        ms = (float) Math.exp(m - s);
+                        m = s;
+                        for (int d = 0; d < headDim; d++) {
+                            acc[d] = f16Round(acc[d] * ms);
+                        }
+                    } else {
+                        vs = (float) Math.exp(s - m);
+                    }
+                    sum = sum * ms + vs;
+                    for (int d = 0; d < headDim; d++) {
+                        acc[d] = f16Round(Math.fma(cacheGet(vc, true, row + d), vs, acc[d]));
+                    }
+                }
+                float inv = sum == 0 ? 0 : 1f / sum;
+                for (int d = 0; d < headDim; d++) {
+                    out.setAtIndex(F32, qOff + d, acc[d] * inv);
+                }
+            }
+        }
+    }
+
+    /**
+     * q·k as jinn_attention_f16 sums it over the 16 lanes l of a half-warp: for a multiple of 64 values, ggml's
+     * AVX-512 ggml_vec_dot_f16 order (four fused accumulators per lane over values 64i + 16j + l, then
+     * (a0 + a2) + (a1 + a3)), else one fused accumulator per lane over values l, l + 16, ...; then lanes l and
+     * l^8, l^4, l^2, l^1 added pairwise.
+     */
+    static float dotGgmlF16(float[] q, float[] k, int n) {
+        float[] lane = new float[16];
+        for (int l = 0; l < 16; l++) {
+            if (n % 64 == 0) {
+                float[] acc = new float[4];
+                for (int e = l; e < n; e += 64) {
+                    for (int j = 0; j < 4; j++) {
+                        acc[j] = Math.fma(k[e + 16 * j], q[e + 16 * j], acc[j]);
+                    }
+                }
+                lane[l] = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+            } else {
+                float acc = 0;
+                for (int e = l; e < n; e += 16) {
+                    acc = Math.fma(k[e], q[e], acc);
+                }
+                lane[l] = acc;
+            }
+        }
+        for (int o = 8; o > 0; o >>= 1) {
+            float[] next = new float[16];
+            for (int l = 0; l < 16; l++) {
+                next[l] = lane[l] + lane[l ^ o];
+            }
+            lane = next;
+        }
+        return lane[0];
+    }
+
+    private static float f16Round(float v) {
+        return Float16.toFloat(Float16.fromFloat(v));
+    }
+
     // PTR partial, PTR out, I32 n, I32 heads, I32 headDim, I32 nChunks
     static void attentionReduce(LaunchConfig c, KernelArgs a) {
         Kernel k = Kernel.ATTENTION_REDUCE;
@@ -395,7 +554,7 @@ public final class ReferenceKernels {
         MemorySegment out = nonNull(Kernel.SWIGLU, a, 2, "out");
         for (int i = 0; i < count; i++) {
             float g = gate.getAtIndex(F32, i);
-            out.setAtIndex(F32, i, (float) (g / (1.0 + Math.exp(-g)) * up.getAtIndex(F32, i)));
+            out.setAtIndex(F32, i, g / (1.0f + (float) Math.exp(-g)) * up.getAtIndex(F32, i)); // float, as ggml
         }
     }
 
@@ -422,6 +581,41 @@ public final class ReferenceKernels {
         } else {
             cache.setAtIndex(F32, index, v);
         }
+    }
+
+    /**
+     * ggml's (x86) quantize_row_q8_0 on the 32 floats at index {@code from}: the scale amax/127 rounded to f16 (returned
+     * as a float), values rint(x·127/amax). A NaN is passed over by the maximum, as fmaxf does on the GPU.
+     */
+    static float quantizeBlock(MemorySegment x, long from, byte[] q) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) {
+            float v = Math.abs(x.getAtIndex(F32, from + j));
+            if (v > amax) {
+                amax = v;
+            }
+        }
+        float d = Float16.toFloat(Float16.fromFloat(amax / 127.0f));
+        float id = amax != 0 ? 127.0f / amax : 0.0f;
+        for (int j = 0; j < 32; j++) {
+            q[j] = (byte) (int) Math.rint(x.getAtIndex(F32, from + j) * id);
+        }
+        return d;
+    }
+
+    /** f16 bits, round to nearest even, a finite value beyond the f16 range (or an infinity) clamped to ±65504. */
+    static short f16Saturating(float v) {
+        return Float16.fromFloat(Math.abs(v) > 65504f ? Math.copySign(65504f, v) : v);
+    }
+
+    /** The value count of a Q8_0 activation launch: a positive multiple of 32, each block a whole warp. */
+    private static int q8Count(Kernel k, LaunchConfig c, int count) {
+        if (count <= 0 || count % 32 != 0) {
+            throw new IllegalArgumentException(k.symbol() + ": " + count + " values are not whole blocks of 32");
+        }
+        requireThreads(k, c, count);
+        require(k, c, c.blockX() % 32 == 0, "blockDim.x is whole warps, so that each warp holds one block");
+        return count;
     }
 
     private static void decodeRow(GgmlType type, MemorySegment w, long offset, float[] dst, int cols) {

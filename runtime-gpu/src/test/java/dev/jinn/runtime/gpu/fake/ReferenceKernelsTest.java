@@ -78,6 +78,9 @@ class ReferenceKernelsTest {
         MemorySegment w = encode(wt.type, randoms(rnd, rows * cols, 1f), rows, cols);
         float[] x = randoms(rnd, n * cols, 2f);
         float[] bias = randoms(rnd, rows, 1f);
+        if (Launches.quantizesActivations(wt.type.id())) {
+            return; // their activations are Q8_0 blocks: matvecOnQ8ActivationsIsTheCpuBackendsProduct
+        }
         for (boolean withBias : new boolean[] {false, true}) {
             MemorySegment out = floats(new float[n * rows]);
             launch(Launches.matvecKernel(wt.type.id()), Launches.matvec(wt.type.id(), rows, cols, n),
@@ -100,6 +103,78 @@ class ReferenceKernelsTest {
         }
     }
 
+    /**
+     * Q8_0 and Q4_0 mat-vecs on activations quantized by the twin of jinn_quantize_q8_0 against the CPU backend, which
+     * quantizes x as ggml does and sums the same integers: equal to float rounding of the scale products and sums.
+     */
+    @ParameterizedTest
+    @EnumSource(value = WeightType.class, names = {"Q8_0", "Q4_0"})
+    void matvecOnQ8ActivationsIsTheCpuBackendsProduct(WeightType wt) {
+        int rows = 37;
+        int cols = 512;
+        int n = 3;
+        Random rnd = new Random(17 + wt.ordinal());
+        float[] wv = randoms(rnd, rows * cols, 1f);
+        MemorySegment w = encode(wt.type, wv, rows, cols);
+        float[] x = randoms(rnd, n * cols, 2f);
+        java.util.Arrays.fill(x, 64, 96, 0f); // an all-zero block: scale 0
+        float[] bias = randoms(rnd, rows, 1f);
+        MemorySegment xq = arena.allocate(Launches.q8ActivationBytes(n, cols), 16);
+        launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(n * cols), floats(x), xq, n * cols);
+        MemorySegment out = floats(new float[n * rows]);
+        launch(Launches.matvecKernel(wt.type.id()), Launches.matvec(wt.type.id(), rows, cols, n), w, xq,
+                floats(bias), out, rows, cols, n);
+
+        Tensor ct = cpuTensor(x, n, cols);
+        Tensor co = cpu.tensor(n, rows);
+        cpu.matmul(cpu.weight("w", wt.type.id(), rows, cols, w), ct, n, cpu.weight("b", 0, 1, rows, floats(bias)), co);
+        float[] want = cpuRead(co, n, rows);
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            Kernels.dequantizeRow(wt.type, w, r * rowBytes(wt.type, cols), row, 0, cols);
+            for (int i = 0; i < n; i++) {
+                double mag = Math.abs(bias[r]);
+                for (int c = 0; c < cols; c++) {
+                    mag += Math.abs((double) row[c] * x[i * cols + c]);
+                }
+                assertThat(out.getAtIndex(F32, (long) i * rows + r)).as("%s row %d of x %d", wt, r, i)
+                        .isCloseTo(want[i * rows + r], within((float) (1e-6 * mag)));
+            }
+        }
+    }
+
+    @Test
+    void quantizeQ8_0RoundsBlocksAsGgml() {
+        int count = 96;
+        float[] x = randoms(new Random(23), count, 3f);
+        java.util.Arrays.fill(x, 32, 64, 0f);
+        x[71] = 127f; // block 2's amax: scale 1, so the values below are ties of rint
+        x[70] = 2.5f;
+        x[72] = 3.5f;
+        x[73] = -0.5f;
+        MemorySegment xq = arena.allocate(Launches.q8ActivationBytes(1, count), 16);
+        launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(count), floats(x), xq, count);
+        for (int b = 0; b < count / 32; b++) {
+            float amax = 0;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(x[b * 32 + j]));
+            }
+            float d = xq.getAtIndex(F32, count / 4 + b);
+            assertThat(d).as("scale of block %d", b).isEqualTo(Float16.toFloat(Float16.fromFloat(amax / 127f)));
+            for (int j = 0; j < 32; j++) {
+                int q = xq.get(ValueLayout.JAVA_BYTE, b * 32L + j);
+                int want = amax == 0 ? 0 : (int) Math.rint(x[b * 32 + j] * (127f / amax));
+                assertThat(q).as("value %d", b * 32 + j).isEqualTo(want);
+            }
+        }
+        assertThat(new byte[] {xq.get(ValueLayout.JAVA_BYTE, 70), xq.get(ValueLayout.JAVA_BYTE, 71),
+                xq.get(ValueLayout.JAVA_BYTE, 72), xq.get(ValueLayout.JAVA_BYTE, 73)})
+                .as("ties to even, as ggml's _MM_ROUND_NEAREST").containsExactly(2, 127, 4, 0);
+        assertThatThrownBy(() -> launch(Kernel.QUANTIZE_Q8_0, LaunchConfig.of(1, 256), floats(x), xq, 40))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("40 values");
+        assertThatThrownBy(() -> Launches.quantizeQ8_0(40)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @ParameterizedTest
     @EnumSource(WeightType.class)
     void embedAndDequantizeAreTheReferenceDequantizerExactly(WeightType wt) {
@@ -118,14 +193,14 @@ class ReferenceKernelsTest {
                 assertThat(out.getAtIndex(F32, (long) i * cols + c)).isEqualTo(row[c]);
             }
         }
-        // rows 2..6 of the table as bf16
-        MemorySegment bf = arena.allocate(5L * cols * 2, 256);
-        launch(Launches.dequantBf16Kernel(wt.type.id()), Launches.dequantBf16(wt.type.id(), 5, cols), table, bf, 2, 5,
+        // rows 2..6 of the table as f16
+        MemorySegment hf = arena.allocate(5L * cols * 2, 256);
+        launch(Launches.dequantF16Kernel(wt.type.id()), Launches.dequantF16(wt.type.id(), 5, cols), table, hf, 2, 5,
                 cols);
         for (int r = 0; r < 5; r++) {
             Kernels.dequantizeRow(wt.type, table, (2 + r) * rowBytes, row, 0, cols);
             for (int c = 0; c < cols; c++) {
-                assertThat(bf.getAtIndex(I16, (long) r * cols + c)).isEqualTo(Float16.floatToBf16(row[c]));
+                assertThat(hf.getAtIndex(I16, (long) r * cols + c)).isEqualTo(Float16.fromFloat(row[c]));
             }
         }
     }
@@ -138,15 +213,19 @@ class ReferenceKernelsTest {
     }
 
     @Test
-    void f32ToBf16RoundsToNearestEven() {
-        float tieDown = Float.intBitsToFloat(0x3F808000); // halfway between bf16 0x3F80 and 0x3F81: stays even
-        float tieUp = Float.intBitsToFloat(0x3F818000); // halfway between 0x3F81 and 0x3F82: goes to even 0x3F82
-        float above = Float.intBitsToFloat(0x3F808001);
-        MemorySegment out = arena.allocate(8, 256);
-        launch(Kernel.F32_TO_BF16, Launches.f32ToBf16(4), floats(new float[] {tieDown, tieUp, above, -2.5f}), out, 4);
-        assertThat(new short[] {out.getAtIndex(I16, 0), out.getAtIndex(I16, 1), out.getAtIndex(I16, 2),
-                out.getAtIndex(I16, 3)}).containsExactly((short) 0x3F80, (short) 0x3F82, (short) 0x3F81,
-                (short) 0xC020);
+    void f32ToF16RoundsToNearestEvenAndSaturates() {
+        float tieDown = 1f + 0x1p-11f; // halfway between f16 0x3C00 and 0x3C01: stays even
+        float tieUp = 1f + 3 * 0x1p-11f; // halfway between 0x3C01 and 0x3C02: goes to even 0x3C02
+        float[] in = {tieDown, tieUp, -2.5f, 1e6f, Float.NEGATIVE_INFINITY, 65519f, Float.NaN};
+        MemorySegment out = arena.allocate(2L * in.length, 256);
+        launch(Kernel.F32_TO_F16, Launches.f32ToF16(in.length), floats(in), out, in.length);
+        short[] got = new short[in.length];
+        for (int i = 0; i < in.length; i++) {
+            got[i] = out.getAtIndex(I16, i);
+        }
+        assertThat(java.util.Arrays.copyOf(got, 6)).containsExactly((short) 0x3C00, (short) 0x3C02, (short) 0xC100,
+                (short) 0x7BFF, (short) 0xFBFF, (short) 0x7BFF); // beyond 65504: clamped, not inf
+        assertThat(Float16.toFloat(got[6])).isNaN();
     }
 
     @Test
@@ -162,7 +241,7 @@ class ReferenceKernelsTest {
         launch(Kernel.RMSNORM, Launches.rmsNorm(n, cols), floats(x), floats(w), out, n, cols, 1e-6f);
         Tensor ct = cpuTensor(x, n, cols);
         cpu.rmsNorm(ct, n, cpu.weight("w", 0, 1, cols, floats(w)), 1e-6f, ct);
-        assertClose(out, cpuRead(ct, n, cols), 1e-6f);
+        assertClose(out, cpuRead(ct, n, cols), 0f); // ggml's arithmetic on both sides
 
         out = floats(new float[n * cols]);
         launch(Kernel.SWIGLU, Launches.elementwise(n * cols), floats(x), floats(y), out, n * cols);
@@ -195,11 +274,11 @@ class ReferenceKernelsTest {
         float[] x = randoms(new Random(5), n * heads * headDim, 1f);
         MemorySegment xs = floats(x);
         launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xs, ints(new int[] {start}), n, heads, headDim,
-                1_000_000f, neox);
+                Launches.ropeThetaScale(1_000_000f, headDim), neox);
         Tensor t = cpuTensor(x, n, heads * headDim);
         cpu.rope(t, n, heads, headDim, start, 1_000_000f, neox != 0);
-        // the CPU advances theta by repeated multiplication as ggml's CPU does, the twin raises to the power
-        assertClose(xs, cpuRead(t, n, heads * headDim), 2e-4f);
+        // both advance the angle by repeated multiplication as ggml's CPU does: the same floats
+        assertClose(xs, cpuRead(t, n, heads * headDim), 0f);
         assertThat(xs.getAtIndex(F32, 1)).isNotEqualTo(x[1]); // rotated at all
     }
 
@@ -277,7 +356,17 @@ class ReferenceKernelsTest {
             Tensor cout = cpu.tensor(n, heads * headDim);
             cpu.attention(cpuCache, 0, cq, cpuTensor(k, n, kvHeads * headDim), cpuTensor(v, n, kvHeads * headDim), n,
                     start, heads, kvHeads, headDim, cout);
-            assertClose(out, cpuRead(cout, n, heads * headDim), f16 ? 1e-2f : 1e-5f);
+            float[] cpuOut = cpuRead(cout, n, heads * headDim);
+            assertClose(out, cpuOut, f16 ? 1e-2f : 1e-5f);
+            if (f16) { // the F16 cache's own kernel: the CPU's (ggml's) roundings and order, so its very numbers
+                MemorySegment exact = floats(new float[n * heads * headDim]);
+                launch(Kernel.ATTENTION_F16, Launches.attentionF16(n, heads, headDim), floats(q), kc, vc, exact, pos,
+                        n, heads, kvHeads, headDim, capacity, scale);
+                assertClose(exact, cpuOut, 0f);
+                assertThatThrownBy(() -> launch(Kernel.ATTENTION_F16, Launches.attention(n, heads, headDim, nChunks,
+                        chunk), floats(q), kc, vc, exact, pos, n, heads, kvHeads, headDim, capacity, scale))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("query rows");
+            }
             start += n;
         }
         cpuCache.close();

@@ -181,7 +181,7 @@ class CudaDriverTest {
     }
 
     @Test
-    void gemmExComputesColumnMajorBf16() {
+    void gemmExComputesColumnMajorF16() {
         Cublas blas = new Cublas(fake.cublas(), "fake cublas");
         MemorySegment stream = cu.streamCreate(0);
         MemorySegment h = blas.create();
@@ -189,14 +189,14 @@ class CudaDriverTest {
         // A stored row-major 3 x 2 (= column-major 2 x 3, lda 2), used transposed: op(A) is 3 x 2
         float[] a = {1, 2, 3, 4, 5, 6};
         float[] b = {1, -1, 0.5f, 2}; // column-major 2 x 2, ldb 2
-        long da = upload(bf16(a));
-        long db = upload(bf16(b));
+        long da = upload(f16(a));
+        long db = upload(f16(b));
         long dc = cu.memAlloc(4 * 6, "c");
         try (Arena ar = Arena.ofConfined()) {
             MemorySegment ab = ar.allocate(8);
             ab.set(JAVA_FLOAT, 0, 1f);
             ab.set(JAVA_FLOAT, 4, 0f);
-            blas.gemmBf16(h, Cublas.OP_T, Cublas.OP_N, 3, 2, 2, ab, da, 2, db, 2, dc, 3, "test");
+            blas.gemmF16(h, Cublas.OP_T, Cublas.OP_N, 3, 2, 2, ab, da, 2, db, 2, dc, 3, "test");
             MemorySegment c = ar.allocate(24);
             cu.streamSynchronize(stream);
             cu.memcpyDtoH(c, dc, 24);
@@ -206,7 +206,7 @@ class CudaDriverTest {
         fake.failNext("cublasGemmEx", 15);
         try (Arena ar = Arena.ofConfined()) {
             MemorySegment ab = ar.allocate(8);
-            assertThatThrownBy(() -> blas.gemmBf16(h, 1, 0, 3, 2, 2, ab, da, 2, db, 2, dc, 3, "the output matrix"))
+            assertThatThrownBy(() -> blas.gemmF16(h, 1, 0, 3, 2, 2, ab, da, 2, db, 2, dc, 3, "the output matrix"))
                     .isInstanceOfSatisfying(CudaException.class, e -> {
                         assertThat(e.function()).isEqualTo("cublasGemmEx");
                         assertThat(e.errorName()).isEqualTo("CUBLAS_STATUS_NOT_SUPPORTED");
@@ -221,10 +221,10 @@ class CudaDriverTest {
         assertThat(fake.errors()).isEmpty();
     }
 
-    private static short[] bf16(float[] f) {
+    private static short[] f16(float[] f) {
         short[] s = new short[f.length];
         for (int i = 0; i < f.length; i++) {
-            s[i] = (short) (Float.floatToRawIntBits(f[i]) >>> 16);
+            s[i] = Float.floatToFloat16(f[i]);
         }
         return s;
     }
