@@ -53,20 +53,35 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * @param graphs    capture and replay decode steps as CUDA graphs
-     * @param tileBytes F16 prefill scratch; cuBLAS is used only when the batch's activations fit in half of it
+     * @param graphs         capture and replay decode steps as CUDA graphs
+     * @param tileBytes      F16 prefill scratch; cuBLAS is used only when the batch's activations fit in half of it
+     * @param splitAttention read F16 KV caches with the split (flash-decoding) kernels, as F32 caches are, instead of
+     *                       {@code jinn_attention_f16}, which reproduces ggml's CPU flash attention (the golden
+     *                       bounds) but walks all positions of a head in one block
      */
-    public record Config(boolean graphs, long tileBytes) {
+    public record Config(boolean graphs, long tileBytes, boolean splitAttention) {
         public Config {
             if (tileBytes < 64 << 10) {
                 throw new IllegalArgumentException("tile scratch must be at least 64 KiB, was " + tileBytes);
             }
         }
 
-        /** Graphs on unless the system property {@code jinn.cuda.graphs} is {@code false}; 64 MiB of tiles. */
+        public Config(boolean graphs, long tileBytes) {
+            this(graphs, tileBytes, false);
+        }
+
+        /**
+         * Graphs on unless the system property {@code jinn.cuda.graphs} is {@code false}; 64 MiB of tiles; F16
+         * caches read as ggml does unless {@code jinn.cuda.attention} is {@code split} (default {@code ggml}).
+         */
         public static Config fromSystemProperties() {
+            String attention = System.getProperty("jinn.cuda.attention", "ggml").trim();
+            if (!attention.equalsIgnoreCase("ggml") && !attention.equalsIgnoreCase("split")) {
+                throw new IllegalArgumentException("jinn.cuda.attention must be ggml or split, was '" + attention
+                        + "'");
+            }
             return new Config(!"false".equalsIgnoreCase(System.getProperty("jinn.cuda.graphs", "true").trim()),
-                    DEFAULT_TILE_BYTES);
+                    DEFAULT_TILE_BYTES, attention.equalsIgnoreCase("split"));
         }
     }
 
@@ -535,7 +550,7 @@ public final class CudaBackend implements Backend {
             long kc = c.k + c.offset(layer, 0, 0);
             long vc = c.v + c.offset(layer, 0, 0);
             float scale = (float) (1.0 / Math.sqrt(headDim));
-            if (c.f16) {
+            if (c.f16 && !config.splitAttention()) {
                 // as ggml's CPU flash attention reads an F16 cache (f16 q, f16 running sum): see jinn_attention_f16
                 launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), kt.ptr, vt.ptr, kc, vc, CudaDevice.POS,
                         n, kvHeads, headDim, c.capacity, 1);
@@ -552,10 +567,11 @@ public final class CudaBackend implements Backend {
                 partial = dev.alloc(partialNeeded, "attention partial results");
                 partialBytes = partialNeeded;
             }
+            int f16 = c.f16 ? 1 : 0;
             launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), kt.ptr, vt.ptr, kc, vc, CudaDevice.POS, n,
-                    kvHeads, headDim, c.capacity, 0);
+                    kvHeads, headDim, c.capacity, f16);
             launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, chunks, chunk), qt.ptr, kc, vc, partial,
-                    CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, chunk, 0, f32(scale));
+                    CudaDevice.POS, n, heads, kvHeads, headDim, c.capacity, chunk, f16, f32(scale));
             launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(n, heads, headDim, chunks), partial, o.ptr, n,
                     heads, headDim, chunks);
         } finally {

@@ -20,10 +20,15 @@ final class CudaTestBackends {
 
     /** A backend on {@code fake}, its twins registered. */
     static CudaBackend fake(FakeCuda fake, boolean graphs, boolean cublas) {
+        return fake(fake, new CudaBackend.Config(graphs, TEST_TILE_BYTES), cublas);
+    }
+
+    /** A backend on {@code fake} with the given configuration, its twins registered. */
+    static CudaBackend fake(FakeCuda fake, CudaBackend.Config config, boolean cublas) {
         fake.kernels(ReferenceKernels.all());
         return CudaBackend.open(new CudaDriver(fake.driver(), "fake libcuda"),
                 cublas ? new Cublas(fake.cublas(), "fake libcublas") : null, new byte[] {0x7f, 'F', 'A', 'T'},
-                new CudaBackend.Config(graphs, TEST_TILE_BYTES));
+                config);
     }
 
     /** The real backend, or the test is skipped with the reason the provider gives. */
