@@ -56,6 +56,13 @@ timeout $((440 - (SECONDS - start) > 30 ? 440 - (SECONDS - start) : 30)) \
   "${java[@]}" dev.jinn.cli.JinnCli bench --backend cuda --model "$model" -p 512 -n 128 -r 3
 echo "bench exit: $?"
 
+if [ $((SECONDS - start)) -lt 300 ]; then
+  stage "bench 14b Q4_K_M on cuda, F16 cache on the split attention kernels"
+  timeout 120 "${java[@]}" -Djinn.cuda.attention=split dev.jinn.cli.JinnCli bench --backend cuda --model "$model" \
+      -p 512 -n 128 -r 2
+  echo "bench (split attention) exit: $?"
+fi
+
 # BF16 (target >= 120 tok/s decode) only when the budget allows: the 14B BF16 file is 29.5 GB to write.
 if [ $((SECONDS - start)) -lt 260 ]; then
   bf16="$work/synth-14b-bf16.gguf"
