@@ -1,5 +1,11 @@
 package dev.jinn.runtime.gpu.fake;
 
+import static dev.jinn.runtime.gpu.fake.HostBuffers.F32;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.I32;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.encode;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.floats;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.ints;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.randoms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -16,7 +22,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,9 +48,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CudaEmulationTest {
-    private static final ValueLayout.OfFloat F32 =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static Arena libraryArena;
     private static MethodHandle emuLaunch;
@@ -99,20 +101,20 @@ class CudaEmulationTest {
             int n = 2;
             Random rnd = new Random(31 * cols + wt.ordinal());
             float[] wv = randoms(rnd, rows * cols, 1f);
-            MemorySegment w = encode(t, wv, rows, cols);
-            MemorySegment x = floats(randoms(rnd, n * cols, 1f));
-            MemorySegment bias = floats(randoms(rnd, rows, 1f));
+            MemorySegment w = encode(arena, t, wv, rows, cols);
+            MemorySegment x = floats(arena, randoms(rnd, n * cols, 1f));
+            MemorySegment bias = floats(arena, randoms(rnd, rows, 1f));
             // the magnitudes below are of w·x; for Q8_0/Q4_0 the kernels take x as Q8_0 blocks (checked bit for bit)
             MemorySegment xk = Launches.quantizesActivations(t.id()) ? quantizedQ8_0(x, n * cols) : x;
             LaunchConfig c = Launches.matvec(t.id(), rows, cols, n);
             Kernel k = Launches.matvecKernel(t.id());
-            MemorySegment gpu = floats(new float[n * rows]);
-            MemorySegment twin = floats(new float[n * rows]);
+            MemorySegment gpu = floats(arena, new float[n * rows]);
+            MemorySegment twin = floats(arena, new float[n * rows]);
             emulate(k, c, w, xk, bias, gpu, rows, cols, n);
             twin(k, c, w, xk, bias, twin, rows, cols, n);
             float[] row = new float[cols];
             for (int r = 0; r < rows; r++) {
-                QuantCodecs.require(t).decode(w, r * rowBytes(t, cols), row, 0, cols);
+                QuantCodecs.require(t).decode(w, r * t.rowBytes(cols), row, 0, cols);
                 for (int i = 0; i < n; i++) {
                     double mag = Math.abs(bias.getAtIndex(F32, r));
                     for (int j = 0; j < cols; j++) {
@@ -136,10 +138,10 @@ class CudaEmulationTest {
         GgmlType t = wt.type;
         int rows = 6;
         int cols = 512;
-        MemorySegment table = encode(t, randoms(new Random(wt.ordinal()), rows * cols, 2f), rows, cols);
-        MemorySegment tokens = ints(new int[] {5, 0, 3});
-        MemorySegment gpu = floats(new float[3 * cols]);
-        MemorySegment twin = floats(new float[3 * cols]);
+        MemorySegment table = encode(arena, t, randoms(new Random(wt.ordinal()), rows * cols, 2f), rows, cols);
+        MemorySegment tokens = ints(arena, new int[] {5, 0, 3});
+        MemorySegment gpu = floats(arena, new float[3 * cols]);
+        MemorySegment twin = floats(arena, new float[3 * cols]);
         LaunchConfig c = Launches.embed(3, cols);
         emulate(Kernel.EMBED, c, table, t.id(), tokens, gpu, 3, cols);
         twin(Kernel.EMBED, c, table, t.id(), tokens, twin, 3, cols);
@@ -163,9 +165,9 @@ class CudaEmulationTest {
         xv[7] = 1f + 0x1p-11f; // an f16 tie
         xv[8] = -1e6f; // beyond the f16 range: saturates
         java.util.Arrays.fill(xv, 64, 96, 0f); // an all-zero Q8_0 block
-        MemorySegment x = floats(xv);
-        MemorySegment y = floats(randoms(rnd, n * cols, 3f));
-        MemorySegment w = floats(randoms(rnd, cols, 1f));
+        MemorySegment x = floats(arena, xv);
+        MemorySegment y = floats(arena, randoms(rnd, n * cols, 3f));
+        MemorySegment w = floats(arena, randoms(rnd, cols, 1f));
 
         compare(Kernel.RMSNORM, Launches.rmsNorm(n, cols), n * cols, 1e-6f, (out, args) -> new Object[] {x, w, out,
                 n, cols, 1e-6f});
@@ -192,8 +194,8 @@ class CudaEmulationTest {
     void ropeMatchesTheTwin(int headDim, int neox, int start) {
         int n = 2;
         int heads = 3;
-        MemorySegment x = floats(randoms(new Random(headDim), n * heads * headDim, 1f));
-        MemorySegment pos = ints(new int[] {start});
+        MemorySegment x = floats(arena, randoms(new Random(headDim), n * heads * headDim, 1f));
+        MemorySegment pos = ints(arena, new int[] {start});
         // the same float angles on both sides; sincosf and Math.sin/cos may differ in the last bits
         compare(Kernel.ROPE, Launches.rope(n, heads, headDim), n * heads * headDim, 1e-6f, (out, args) -> {
             MemorySegment.copy(x, 0, out, 0, x.byteSize());
@@ -235,12 +237,12 @@ class CudaEmulationTest {
             kc.setAtIndex(ValueLayout.JAVA_SHORT, e, Float.floatToFloat16(kv[e]));
             vc.setAtIndex(ValueLayout.JAVA_SHORT, e, Float.floatToFloat16(kv[cacheValues + e]));
         }
-        MemorySegment q = floats(randoms(rnd, n * heads * headDim, 2f));
-        MemorySegment pos = ints(new int[] {start});
+        MemorySegment q = floats(arena, randoms(rnd, n * heads * headDim, 2f));
+        MemorySegment pos = ints(arena, new int[] {start});
         float scale = (float) (1 / Math.sqrt(headDim));
         LaunchConfig c = Launches.attentionF16(n, heads, headDim);
-        MemorySegment gpu = floats(new float[n * heads * headDim]);
-        MemorySegment twin = floats(new float[n * heads * headDim]);
+        MemorySegment gpu = floats(arena, new float[n * heads * headDim]);
+        MemorySegment twin = floats(arena, new float[n * heads * headDim]);
         emulate(Kernel.ATTENTION_F16, c, q, kc, vc, gpu, pos, n, heads, kvHeads, headDim, capacity, scale);
         twin(Kernel.ATTENTION_F16, c, q, kc, vc, twin, pos, n, heads, kvHeads, headDim, capacity, scale);
         int equal = 0;
@@ -267,10 +269,10 @@ class CudaEmulationTest {
         MemorySegment tv = arena.allocate(gv.byteSize(), 256);
         int start = 0;
         for (int n : new int[] {5, 30, 2}) { // 0..4, 5..34 (across 32), 35..36
-            MemorySegment k = floats(randoms(rnd, n * kvHeads * headDim, 1f));
-            MemorySegment v = floats(randoms(rnd, n * kvHeads * headDim, 1f));
-            MemorySegment q = floats(randoms(rnd, n * heads * headDim, 1f));
-            MemorySegment pos = ints(new int[] {start});
+            MemorySegment k = floats(arena, randoms(rnd, n * kvHeads * headDim, 1f));
+            MemorySegment v = floats(arena, randoms(rnd, n * kvHeads * headDim, 1f));
+            MemorySegment q = floats(arena, randoms(rnd, n * heads * headDim, 1f));
+            MemorySegment pos = ints(arena, new int[] {start});
             LaunchConfig sc = Launches.kvStore(n, kvHeads, headDim);
             emulate(Kernel.KV_STORE, sc, k, v, gk, gv, pos, n, kvHeads, headDim, capacity, f16);
             twin(Kernel.KV_STORE, sc, k, v, tk, tv, pos, n, kvHeads, headDim, capacity, f16);
@@ -291,8 +293,8 @@ class CudaEmulationTest {
                 assertThat(gp.getAtIndex(F32, m + 1)).as("sum of record %d", r)
                         .isCloseTo(tp.getAtIndex(F32, m + 1), within(1e-5f * Math.max(1, tp.getAtIndex(F32, m + 1))));
             }
-            MemorySegment go = floats(new float[n * heads * headDim]);
-            MemorySegment to = floats(new float[n * heads * headDim]);
+            MemorySegment go = floats(arena, new float[n * heads * headDim]);
+            MemorySegment to = floats(arena, new float[n * heads * headDim]);
             LaunchConfig rc = Launches.attentionReduce(n, heads, headDim, nChunks);
             emulate(Kernel.ATTENTION_REDUCE, rc, gp, go, n, heads, headDim, nChunks);
             twin(Kernel.ATTENTION_REDUCE, rc, tp, to, n, heads, headDim, nChunks);
@@ -313,8 +315,8 @@ class CudaEmulationTest {
 
     /** Runs k on the emulator and on the twin, each into its own output of {@code count} floats, and compares. */
     private void compare(Kernel k, LaunchConfig c, int count, float tolerance, Args args) {
-        MemorySegment gpu = floats(new float[count]);
-        MemorySegment twin = floats(new float[count]);
+        MemorySegment gpu = floats(arena, new float[count]);
+        MemorySegment twin = floats(arena, new float[count]);
         emulate(k, c, args.with(gpu, null));
         twin(k, c, args.with(twin, null));
         for (int i = 0; i < count; i++) {
@@ -364,33 +366,4 @@ class CudaEmulationTest {
         return gpu;
     }
 
-    private static long rowBytes(GgmlType t, int cols) {
-        return (long) cols / t.blockElements() * t.blockBytes();
-    }
-
-    private MemorySegment encode(GgmlType t, float[] values, int rows, int cols) {
-        MemorySegment s = arena.allocate(rows * rowBytes(t, cols), 256);
-        QuantCodecs.require(t).encode(values, 0, s, 0, rows * cols);
-        return s;
-    }
-
-    private MemorySegment floats(float[] v) {
-        MemorySegment s = arena.allocate(Math.max(4, v.length * 4L), 256);
-        MemorySegment.copy(v, 0, s, F32, 0, v.length);
-        return s;
-    }
-
-    private MemorySegment ints(int[] v) {
-        MemorySegment s = arena.allocate(v.length * 4L, 256);
-        MemorySegment.copy(v, 0, s, I32, 0, v.length);
-        return s;
-    }
-
-    private static float[] randoms(Random rnd, int count, float scale) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) {
-            v[i] = (float) rnd.nextGaussian() * scale;
-        }
-        return v;
-    }
 }

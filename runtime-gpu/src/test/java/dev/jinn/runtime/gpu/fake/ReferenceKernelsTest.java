@@ -1,5 +1,11 @@
 package dev.jinn.runtime.gpu.fake;
 
+import static dev.jinn.runtime.gpu.fake.HostBuffers.F32;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.I32;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.encode;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.floats;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.ints;
+import static dev.jinn.runtime.gpu.fake.HostBuffers.randoms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -7,7 +13,6 @@ import static org.assertj.core.api.Assertions.within;
 import dev.jinn.KvCacheType;
 import dev.jinn.quant.Float16;
 import dev.jinn.quant.GgmlType;
-import dev.jinn.quant.QuantCodecs;
 import dev.jinn.runtime.cpu.CpuBackend;
 import dev.jinn.runtime.cpu.internal.Kernels;
 import dev.jinn.runtime.cpu.internal.ScalarKernels;
@@ -35,11 +40,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and plain softmax attention; and the geometry checks against {@link Launches}.
  */
 class ReferenceKernelsTest {
-    private static final ValueLayout.OfFloat F32 =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The eight weight types the GPU has kernels for. */
     enum WeightType {
@@ -75,18 +77,18 @@ class ReferenceKernelsTest {
         int cols = 512;
         int n = 3;
         Random rnd = new Random(7 + wt.ordinal());
-        MemorySegment w = encode(wt.type, randoms(rnd, rows * cols, 1f), rows, cols);
+        MemorySegment w = encode(arena, wt.type, randoms(rnd, rows * cols, 1f), rows, cols);
         float[] x = randoms(rnd, n * cols, 2f);
         float[] bias = randoms(rnd, rows, 1f);
         if (Launches.quantizesActivations(wt.type.id())) {
             return; // their activations are Q8_0 blocks: matvecOnQ8ActivationsIsTheCpuBackendsProduct
         }
         for (boolean withBias : new boolean[] {false, true}) {
-            MemorySegment out = floats(new float[n * rows]);
+            MemorySegment out = floats(arena, new float[n * rows]);
             launch(Launches.matvecKernel(wt.type.id()), Launches.matvec(wt.type.id(), rows, cols, n),
-                    w, floats(x), withBias ? floats(bias) : null, out, rows, cols, n);
+                    w, floats(arena, x), withBias ? floats(arena, bias) : null, out, rows, cols, n);
             float[] row = new float[cols];
-            long rowBytes = rowBytes(wt.type, cols);
+            long rowBytes = wt.type.rowBytes(cols);
             for (int r = 0; r < rows; r++) {
                 Kernels.dequantizeRow(wt.type, w, r * rowBytes, row, 0, cols);
                 for (int i = 0; i < n; i++) {
@@ -115,23 +117,23 @@ class ReferenceKernelsTest {
         int n = 3;
         Random rnd = new Random(17 + wt.ordinal());
         float[] wv = randoms(rnd, rows * cols, 1f);
-        MemorySegment w = encode(wt.type, wv, rows, cols);
+        MemorySegment w = encode(arena, wt.type, wv, rows, cols);
         float[] x = randoms(rnd, n * cols, 2f);
         java.util.Arrays.fill(x, 64, 96, 0f); // an all-zero block: scale 0
         float[] bias = randoms(rnd, rows, 1f);
         MemorySegment xq = arena.allocate(Launches.q8ActivationBytes(n, cols), 16);
-        launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(n * cols), floats(x), xq, n * cols);
-        MemorySegment out = floats(new float[n * rows]);
+        launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(n * cols), floats(arena, x), xq, n * cols);
+        MemorySegment out = floats(arena, new float[n * rows]);
         launch(Launches.matvecKernel(wt.type.id()), Launches.matvec(wt.type.id(), rows, cols, n), w, xq,
-                floats(bias), out, rows, cols, n);
+                floats(arena, bias), out, rows, cols, n);
 
         Tensor ct = cpuTensor(x, n, cols);
         Tensor co = cpu.tensor(n, rows);
-        cpu.matmul(cpu.weight("w", wt.type.id(), rows, cols, w), ct, n, cpu.weight("b", 0, 1, rows, floats(bias)), co);
+        cpu.matmul(cpu.weight("w", wt.type.id(), rows, cols, w), ct, n, cpu.weight("b", 0, 1, rows, floats(arena, bias)), co);
         float[] want = cpuRead(co, n, rows);
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
-            Kernels.dequantizeRow(wt.type, w, r * rowBytes(wt.type, cols), row, 0, cols);
+            Kernels.dequantizeRow(wt.type, w, r * wt.type.rowBytes(cols), row, 0, cols);
             for (int i = 0; i < n; i++) {
                 double mag = Math.abs(bias[r]);
                 for (int c = 0; c < cols; c++) {
@@ -153,7 +155,7 @@ class ReferenceKernelsTest {
         x[72] = 3.5f;
         x[73] = -0.5f;
         MemorySegment xq = arena.allocate(Launches.q8ActivationBytes(1, count), 16);
-        launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(count), floats(x), xq, count);
+        launch(Kernel.QUANTIZE_Q8_0, Launches.quantizeQ8_0(count), floats(arena, x), xq, count);
         for (int b = 0; b < count / 32; b++) {
             float amax = 0;
             for (int j = 0; j < 32; j++) {
@@ -170,7 +172,7 @@ class ReferenceKernelsTest {
         assertThat(new byte[] {xq.get(ValueLayout.JAVA_BYTE, 70), xq.get(ValueLayout.JAVA_BYTE, 71),
                 xq.get(ValueLayout.JAVA_BYTE, 72), xq.get(ValueLayout.JAVA_BYTE, 73)})
                 .as("ties to even, as ggml's _MM_ROUND_NEAREST").containsExactly(2, 127, 4, 0);
-        assertThatThrownBy(() -> launch(Kernel.QUANTIZE_Q8_0, LaunchConfig.of(1, 256), floats(x), xq, 40))
+        assertThatThrownBy(() -> launch(Kernel.QUANTIZE_Q8_0, LaunchConfig.of(1, 256), floats(arena, x), xq, 40))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("40 values");
         assertThatThrownBy(() -> Launches.quantizeQ8_0(40)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -180,11 +182,11 @@ class ReferenceKernelsTest {
     void embedAndDequantizeAreTheReferenceDequantizerExactly(WeightType wt) {
         int rows = 9;
         int cols = 256;
-        MemorySegment table = encode(wt.type, randoms(new Random(11), rows * cols, 3f), rows, cols);
-        long rowBytes = rowBytes(wt.type, cols);
+        MemorySegment table = encode(arena, wt.type, randoms(new Random(11), rows * cols, 3f), rows, cols);
+        long rowBytes = wt.type.rowBytes(cols);
         int[] tokens = {4, 0, 8, 4};
-        MemorySegment out = floats(new float[tokens.length * cols]);
-        launch(Kernel.EMBED, Launches.embed(tokens.length, cols), table, wt.type.id(), ints(tokens), out,
+        MemorySegment out = floats(arena, new float[tokens.length * cols]);
+        launch(Kernel.EMBED, Launches.embed(tokens.length, cols), table, wt.type.id(), ints(arena, tokens), out,
                 tokens.length, cols);
         float[] row = new float[cols];
         for (int i = 0; i < tokens.length; i++) {
@@ -207,9 +209,9 @@ class ReferenceKernelsTest {
 
     @Test
     void embedRefusesATokenOutsideTheTable() {
-        MemorySegment table = encode(GgmlType.Q8_0, new float[4 * 32], 4, 32);
-        assertThatThrownBy(() -> launch(Kernel.EMBED, Launches.embed(1, 32), table, 8, ints(new int[] {4}),
-                floats(new float[32]), 1, 32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4");
+        MemorySegment table = encode(arena, GgmlType.Q8_0, new float[4 * 32], 4, 32);
+        assertThatThrownBy(() -> launch(Kernel.EMBED, Launches.embed(1, 32), table, 8, ints(arena, new int[] {4}),
+                floats(arena, new float[32]), 1, 32)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4");
     }
 
     @Test
@@ -218,7 +220,7 @@ class ReferenceKernelsTest {
         float tieUp = 1f + 3 * 0x1p-11f; // halfway between 0x3C01 and 0x3C02: goes to even 0x3C02
         float[] in = {tieDown, tieUp, -2.5f, 1e6f, Float.NEGATIVE_INFINITY, 65519f, Float.NaN};
         MemorySegment out = arena.allocate(2L * in.length, 256);
-        launch(Kernel.F32_TO_F16, Launches.f32ToF16(in.length), floats(in), out, in.length);
+        launch(Kernel.F32_TO_F16, Launches.f32ToF16(in.length), floats(arena, in), out, in.length);
         short[] got = new short[in.length];
         for (int i = 0; i < in.length; i++) {
             got[i] = out.getAtIndex(I16, i);
@@ -237,26 +239,26 @@ class ReferenceKernelsTest {
         float[] y = randoms(rnd, n * cols, 4f);
         float[] w = randoms(rnd, cols, 1f);
 
-        MemorySegment out = floats(new float[n * cols]);
-        launch(Kernel.RMSNORM, Launches.rmsNorm(n, cols), floats(x), floats(w), out, n, cols, 1e-6f);
+        MemorySegment out = floats(arena, new float[n * cols]);
+        launch(Kernel.RMSNORM, Launches.rmsNorm(n, cols), floats(arena, x), floats(arena, w), out, n, cols, 1e-6f);
         Tensor ct = cpuTensor(x, n, cols);
-        cpu.rmsNorm(ct, n, cpu.weight("w", 0, 1, cols, floats(w)), 1e-6f, ct);
+        cpu.rmsNorm(ct, n, cpu.weight("w", 0, 1, cols, floats(arena, w)), 1e-6f, ct);
         assertClose(out, cpuRead(ct, n, cols), 0f); // ggml's arithmetic on both sides
 
-        out = floats(new float[n * cols]);
-        launch(Kernel.SWIGLU, Launches.elementwise(n * cols), floats(x), floats(y), out, n * cols);
+        out = floats(arena, new float[n * cols]);
+        launch(Kernel.SWIGLU, Launches.elementwise(n * cols), floats(arena, x), floats(arena, y), out, n * cols);
         Tensor g = cpuTensor(x, n, cols);
         cpu.swiglu(g, cpuTensor(y, n, cols), n, g);
         assertClose(out, cpuRead(g, n, cols), 1e-6f);
 
-        MemorySegment xs = floats(x);
-        launch(Kernel.ADD, Launches.elementwise(n * cols), xs, floats(y), n * cols);
+        MemorySegment xs = floats(arena, x);
+        launch(Kernel.ADD, Launches.elementwise(n * cols), xs, floats(arena, y), n * cols);
         Tensor a = cpuTensor(x, n, cols);
         cpu.add(a, cpuTensor(y, n, cols), n);
         assertClose(xs, cpuRead(a, n, cols), 0f);
 
-        MemorySegment b = floats(x);
-        launch(Kernel.ADD_BIAS, Launches.addBias(n, cols), b, floats(w), n, cols);
+        MemorySegment b = floats(arena, x);
+        launch(Kernel.ADD_BIAS, Launches.addBias(n, cols), b, floats(arena, w), n, cols);
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < cols; c++) {
                 assertThat(b.getAtIndex(F32, (long) i * cols + c)).isEqualTo(x[i * cols + c] + w[c]);
@@ -272,8 +274,8 @@ class ReferenceKernelsTest {
         int headDim = 64;
         int start = 1000;
         float[] x = randoms(new Random(5), n * heads * headDim, 1f);
-        MemorySegment xs = floats(x);
-        launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xs, ints(new int[] {start}), n, heads, headDim,
+        MemorySegment xs = floats(arena, x);
+        launch(Kernel.ROPE, Launches.rope(n, heads, headDim), xs, ints(arena, new int[] {start}), n, heads, headDim,
                 Launches.ropeThetaScale(1_000_000f, headDim), neox);
         Tensor t = cpuTensor(x, n, heads * headDim);
         cpu.rope(t, n, heads, headDim, start, 1_000_000f, neox != 0);
@@ -308,15 +310,15 @@ class ReferenceKernelsTest {
                 values[start + i] = java.util.Arrays.copyOfRange(v, i * kvHeads * headDim,
                         (i + 1) * kvHeads * headDim);
             }
-            MemorySegment pos = ints(new int[] {start});
-            launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), floats(k), floats(v), kc, vc, pos, n,
+            MemorySegment pos = ints(arena, new int[] {start});
+            launch(Kernel.KV_STORE, Launches.kvStore(n, kvHeads, headDim), floats(arena, k), floats(arena, v), kc, vc, pos, n,
                     kvHeads, headDim, capacity, f16 ? 1 : 0);
             MemorySegment partial = arena.allocate((long) n * heads * nChunks * (headDim + 2) * 4, 256);
             partial.fill((byte) 0xFF); // NaN: values of empty chunks must never be read
             float scale = (float) (1 / Math.sqrt(headDim));
-            launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, nChunks, chunk), floats(q), kc, vc,
+            launch(Kernel.ATTENTION, Launches.attention(n, heads, headDim, nChunks, chunk), floats(arena, q), kc, vc,
                     partial, pos, n, heads, kvHeads, headDim, capacity, chunk, f16 ? 1 : 0, scale);
-            MemorySegment out = floats(new float[n * heads * headDim]);
+            MemorySegment out = floats(arena, new float[n * heads * headDim]);
             launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(n, heads, headDim, nChunks), partial, out, n,
                     heads, headDim, nChunks);
 
@@ -359,12 +361,12 @@ class ReferenceKernelsTest {
             float[] cpuOut = cpuRead(cout, n, heads * headDim);
             assertClose(out, cpuOut, f16 ? 1e-2f : 1e-5f);
             if (f16) { // the F16 cache's own kernel: the CPU's (ggml's) roundings and order, so its very numbers
-                MemorySegment exact = floats(new float[n * heads * headDim]);
-                launch(Kernel.ATTENTION_F16, Launches.attentionF16(n, heads, headDim), floats(q), kc, vc, exact, pos,
+                MemorySegment exact = floats(arena, new float[n * heads * headDim]);
+                launch(Kernel.ATTENTION_F16, Launches.attentionF16(n, heads, headDim), floats(arena, q), kc, vc, exact, pos,
                         n, heads, kvHeads, headDim, capacity, scale);
                 assertClose(exact, cpuOut, 0f);
                 assertThatThrownBy(() -> launch(Kernel.ATTENTION_F16, Launches.attention(n, heads, headDim, nChunks,
-                        chunk), floats(q), kc, vc, exact, pos, n, heads, kvHeads, headDim, capacity, scale))
+                        chunk), floats(arena, q), kc, vc, exact, pos, n, heads, kvHeads, headDim, capacity, scale))
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("query rows");
             }
             start += n;
@@ -379,15 +381,15 @@ class ReferenceKernelsTest {
             for (int rows : new int[] {1, 7, 8, 9, 4096 + 3}) {
                 for (int n : new int[] {1, 2}) {
                     int cols = 256;
-                    MemorySegment w = arena.allocate(rows * rowBytes(wt.type, cols), 256);
+                    MemorySegment w = arena.allocate(rows * wt.type.rowBytes(cols), 256);
                     launch(Launches.matvecKernel(id), Launches.matvec(id, rows, cols, n), w,
-                            floats(new float[n * cols]), null, floats(new float[n * rows]), rows, cols, n);
+                            floats(arena, new float[n * cols]), null, floats(arena, new float[n * rows]), rows, cols, n);
                 }
             }
         }
         for (int headDim : new int[] {32, 64, 80, 128, 256}) {
-            MemorySegment x = floats(new float[2 * 3 * headDim]);
-            launch(Kernel.ROPE, Launches.rope(2, 3, headDim), x, ints(new int[] {0}), 2, 3, headDim, 1e4f, 0);
+            MemorySegment x = floats(arena, new float[2 * 3 * headDim]);
+            launch(Kernel.ROPE, Launches.rope(2, 3, headDim), x, ints(arena, new int[] {0}), 2, 3, headDim, 1e4f, 0);
             MemorySegment partial = arena.allocate(2L * 3 * (headDim + 2) * 4, 256);
             launch(Kernel.ATTENTION_REDUCE, Launches.attentionReduce(2, 3, headDim, 1), partial, x, 2, 3, headDim, 1);
         }
@@ -406,8 +408,8 @@ class ReferenceKernelsTest {
         int rows = 64;
         int cols = 32;
         MemorySegment w = arena.allocate(rows * 34L, 256);
-        MemorySegment x = floats(new float[2 * cols]);
-        MemorySegment out = floats(new float[2 * rows]);
+        MemorySegment x = floats(arena, new float[2 * cols]);
+        MemorySegment out = floats(arena, new float[2 * rows]);
         LaunchConfig good = Launches.matvec(8, rows, cols, 2);
         LaunchConfig fewBlocks = new LaunchConfig(2, good.gridY() - 1, 1, 32, good.blockY(), 1, 0);
         LaunchConfig oneRow = new LaunchConfig(1, good.gridY(), 1, 32, good.blockY(), 1, 0);
@@ -418,17 +420,17 @@ class ReferenceKernelsTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("gridDim.x equals the 2");
         assertThatThrownBy(() -> launch(Kernel.ADD, LaunchConfig.of(1, 32), x, x, 64))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("64 elements");
-        assertThatThrownBy(() -> launch(Kernel.ROPE, new LaunchConfig(3, 1, 1, 16, 1, 1, 0), x, ints(new int[] {0}),
+        assertThatThrownBy(() -> launch(Kernel.ROPE, new LaunchConfig(3, 1, 1, 16, 1, 1, 0), x, ints(arena, new int[] {0}),
                 1, 3, 64, 1e4f, 0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("32 pairs");
         assertThatThrownBy(() -> launch(Kernel.ATTENTION, new LaunchConfig(1, 3, 1, 256, 1, 1, 0), x, w, w, w,
-                ints(new int[] {0}), 1, 1, 1, 32, 100, 32, 0, 1f)).isInstanceOf(IllegalStateException.class)
+                ints(arena, new int[] {0}), 1, 1, 1, 32, 100, 32, 0, 1f)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("4 chunks");
         assertThatThrownBy(() -> Launches.matvec(8, 8 * 65536, cols, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThat(Launches.matvec(8, 152_064, cols, 70_000).gridX()).isEqualTo(70_000); // n is not grid-y bound
         MemorySegment q4k = arena.allocate(2 * 144 + 16, 256);
         MemorySegment offBy8 = q4k.asSlice(8);
         assertThatThrownBy(() -> launch(Kernel.MATVEC_Q4_K, Launches.matvec(12, 2, 256, 1), offBy8,
-                floats(new float[256]), null, floats(new float[2]), 2, 256, 1))
+                floats(arena, new float[256]), null, floats(arena, new float[2]), 2, 256, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("16-byte aligned");
     }
 
@@ -443,39 +445,9 @@ class ReferenceKernelsTest {
         return f16 ? Float16.toFloat(Float16.fromFloat(v)) : v;
     }
 
-    private static long rowBytes(GgmlType t, int cols) {
-        return (long) cols / t.blockElements() * t.blockBytes();
-    }
-
-    private MemorySegment encode(GgmlType t, float[] values, int rows, int cols) {
-        MemorySegment s = arena.allocate(rows * rowBytes(t, cols), 16);
-        QuantCodecs.require(t).encode(values, 0, s, 0, rows * cols);
-        return s;
-    }
-
-    private MemorySegment floats(float[] v) {
-        MemorySegment s = arena.allocate(Math.max(4, v.length * 4L), 16);
-        MemorySegment.copy(v, 0, s, F32, 0, v.length);
-        return s;
-    }
-
-    private MemorySegment ints(int[] v) {
-        MemorySegment s = arena.allocate(v.length * 4L, 16);
-        MemorySegment.copy(v, 0, s, I32, 0, v.length);
-        return s;
-    }
-
-    private static float[] randoms(Random rnd, int count, float scale) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) {
-            v[i] = (float) rnd.nextGaussian() * scale;
-        }
-        return v;
-    }
-
     /** A CPU tensor holding {@code values}, loaded through the SPI by embedding the rows of an F32 table. */
     private Tensor cpuTensor(float[] values, int rows, int cols) {
-        WeightTensor table = cpu.weight("t", 0, rows, cols, floats(values));
+        WeightTensor table = cpu.weight("t", 0, rows, cols, floats(arena, values));
         Tensor t = cpu.tensor(rows, cols);
         int[] tokens = new int[rows];
         for (int i = 0; i < rows; i++) {
