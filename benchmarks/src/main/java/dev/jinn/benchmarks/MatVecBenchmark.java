@@ -48,6 +48,13 @@ public class MatVecBenchmark {
     @Param({"2"})
     public int threads;
 
+    /**
+     * Runs the prefill path a few times before measuring, as a chat does: a decode kernel that slows down after it
+     * (JIT profile pollution between the two paths, seen once as a 2x loss) shows up as matVec with true vs false.
+     */
+    @Param({"false"})
+    public boolean afterPrefill;
+
     private Arena arena;
     private CpuBackend backend;
     private WeightTensor weight;
@@ -104,6 +111,11 @@ public class MatVecBenchmark {
         }
         backend.embed(table, ids, 0, 1, x1);
         backend.embed(table, ids, 0, BATCH, xBatch);
+        if (afterPrefill) {
+            for (int i = 0; i < 5; i++) {
+                matMat64();
+            }
+        }
     }
 
     @TearDown(Level.Trial)

@@ -141,7 +141,11 @@ public final class VectorKernels extends Kernels {
      * - one loop per super-block with a short inner loop over its chunks: C2 then inlines every vector operation
      *   once. Unrolling the chunks by hand multiplies the IR until C2 gives up inlining (NodeCountInliningCutoff) and
      *   boxes vectors, three times slower;
-     * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use.
+     * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use;
+     * - a helper taking or making vectors serves one vector shape only. The JIT's type profile of the calls inside a
+     *   helper is shared by all its callers: once one caller passes 256-bit vectors and another 512-bit ones, C2
+     *   compiles both shapes behind a type check and boxes the vector where the paths meet. One shared pairSums
+     *   halved decode speed after every prefill that took the batched path (1.5B Q4_K_M: 4 against 9-11 tokens/s).
      */
 
     /** Adjacent int16 pairs summed into their 32-bit lane (sign-correct, no overflow: pair sums fit in 16 bits). */
@@ -150,8 +154,14 @@ public final class VectorKernels extends Kernels {
         return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
-    /** Adjacent int32 pairs summed into their 64-bit lane. */
+    /** Adjacent int32 pairs summed into their 64-bit lane; 512-bit vectors only. */
     private static LongVector pairSums(IntVector p) {
+        LongVector x = p.reinterpretAsLongs();
+        return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
+    }
+
+    /** {@link #pairSums(IntVector)} for 256-bit vectors (a helper per shape, see above). */
+    private static LongVector pairSums256(IntVector p) {
         LongVector x = p.reinterpretAsLongs();
         return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
     }
@@ -500,7 +510,7 @@ public final class VectorKernels extends Kernels {
             FloatVector x = v0.add(v1);
             FloatVector quads = x.add(x.rearrange(SWAP_8)); // quad l in lanes l and l + 8
             // the mins as dotQ4K takes them: four pair sums, each into its own lane with a fused multiply-add
-            LongVector pairs = pairSums(IntVector.fromArray(I256, s.mins, 8 * b)
+            LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b)
                     .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
             float da = d[x0 / 256];
             mins = FloatVector.broadcast(F128, -da * s.dmin[b])
