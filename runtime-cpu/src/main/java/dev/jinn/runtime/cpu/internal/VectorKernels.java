@@ -399,7 +399,15 @@ public final class VectorKernels extends Kernels {
     /** Q6_K positions (after the permutation) whose value is in the second 16 of its block: they take scale 2c+1. */
     private static final VectorMask<Short> Q6K_SECOND_SCALE = VectorMask.fromLong(S512, 0xFF00FF00L);
 
-    /** A worker's decoded weight row. */
+    /** Weight rows decoded together and reused for every token (see matRowsBatched). */
+    static final int ROW_TILE = 4;
+    /** Tokens per pass over a row tile: their activations (as floats) stay in the core's L2 cache. */
+    static final int TOKEN_BLOCK = 32;
+
+    /**
+     * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its super-block scales at
+     * {@code d[k * cols / 256]} and {@code dmin[k * cols / 256]}, its six-bit mins at {@code mins[k * cols / 32]}.
+     */
     private static final class RowScratch {
         float[] w = new float[0];
         float[] d = new float[0];
@@ -407,11 +415,11 @@ public final class VectorKernels extends Kernels {
         int[] mins = new int[0];
 
         RowScratch ensure(int cols) {
-            if (w.length < cols) {
-                w = new float[cols];
-                d = new float[cols / 256];
-                dmin = new float[cols / 256];
-                mins = new int[cols / 32];
+            if (w.length < ROW_TILE * cols) {
+                w = new float[ROW_TILE * cols];
+                d = new float[ROW_TILE * cols / 256];
+                dmin = new float[ROW_TILE * cols / 256];
+                mins = new int[ROW_TILE * cols / 32];
             }
             return this;
         }
@@ -434,6 +442,12 @@ public final class VectorKernels extends Kernels {
         }
     }
 
+    /*
+     * Loop order: tokens in blocks of TOKEN_BLOCK (their float activations stay in L2), then tiles of ROW_TILE rows
+     * decoded once per token block, then every token of the block against the whole tile: each activation load feeds
+     * four fused multiply-adds. Every token still goes through exactly the operations of the one-row kernel, so
+     * results stay bit-identical to dotQ4K/dotQ6K.
+     */
     @Override
     protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
                                      QuantizedActivations a, int n, int cols, float[] out, int outStride,
@@ -442,18 +456,42 @@ public final class VectorKernels extends Kernels {
             return false;
         }
         RowScratch s = rowScratch.get().ensure(cols);
-        for (int r = r0; r < r1; r++) {
-            float b = bias == null ? 0 : bias[r];
-            if (type == GgmlType.Q4_K) {
-                decodeQ4K(w, r * rowBytes, cols, s);
-                for (int t = 0; t < n; t++) {
-                    out[t * outStride + r] = dotQ4KDecoded(s, a, t * cols, cols) + b;
+        boolean q4k = type == GgmlType.Q4_K;
+        for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
+            int t1 = Math.min(n, t0 + TOKEN_BLOCK);
+            int r = r0;
+            for (; r + ROW_TILE <= r1; r += ROW_TILE) {
+                for (int k = 0; k < ROW_TILE; k++) {
+                    if (q4k) {
+                        decodeQ4K(w, (r + k) * rowBytes, cols, s, k);
+                    } else {
+                        decodeQ6K(w, (r + k) * rowBytes, cols, s, k);
+                    }
                 }
-            } else {
-                decodeQ6K(w, r * rowBytes, cols, s);
-                for (int t = 0; t < n; t++) {
-                    out[t * outStride + r] = dotQ6KDecoded(s, a, t * cols, cols) + b;
+                for (int t = t0; t < t1; t++) {
+                    if (q4k) {
+                        dotQ4KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
+                        addQ4KMins4(s, a, t * cols, cols, out, t * outStride + r);
+                    } else {
+                        dotQ6KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
+                    }
                 }
+            }
+            for (; r < r1; r++) {
+                if (q4k) {
+                    decodeQ4K(w, r * rowBytes, cols, s, 0);
+                } else {
+                    decodeQ6K(w, r * rowBytes, cols, s, 0);
+                }
+                for (int t = t0; t < t1; t++) {
+                    out[t * outStride + r] = q4k ? dotQ4KDecoded(s, a, t * cols, cols) : dotQ6KDecoded(s, a, t * cols,
+                            cols);
+                }
+            }
+        }
+        for (int t = 0; t < n; t++) { // as matRows: + 0 without a bias (which turns -0 into +0)
+            for (int r = r0; r < r1; r++) {
+                out[t * outStride + r] += bias == null ? 0 : bias[r];
             }
         }
         return true;
@@ -466,7 +504,9 @@ public final class VectorKernels extends Kernels {
     }
 
     /** A Q4_K row as scale6 * q4 per value (permuted, see above), with its per-block scales and packed mins. */
-    private static void decodeQ4K(MemorySegment w, long off, int n, RowScratch s) {
+    private static void decodeQ4K(MemorySegment w, long off, int n, RowScratch s, int slot) {
+        int wo = slot * n;
+        int so = slot * (n / 256);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int u0 = w.get(LE_INT, bo + 4);
@@ -475,15 +515,16 @@ public final class VectorKernels extends Kernels {
             long sc = k4Scales(u0, u2);
             long m = k4Mins(u1, u2);
             for (int j = 0; j < 8; j++) {
-                s.mins[8 * b + j] = byteAt(m, j);
+                s.mins[8 * (so + b) + j] = byteAt(m, j);
             }
-            s.d[b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            s.dmin[b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            s.dmin[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
             for (int g = 0; g < 4; g++) {
                 ShortVector z = bytesU(w, bo + 16 + 32L * g);
-                intoFloats(z.and((short) 0xF).rearrange(Q4K_SHUFFLE).mul((short) (sc & 0xFF)), s.w, 256 * b + 64 * g);
+                intoFloats(z.and((short) 0xF).rearrange(Q4K_SHUFFLE).mul((short) (sc & 0xFF)), s.w,
+                        wo + 256 * b + 64 * g);
                 intoFloats(z.lanewise(VectorOperators.LSHR, 4).rearrange(Q4K_SHUFFLE).mul((short) ((sc >>> 8) & 0xFF)),
-                        s.w, 256 * b + 64 * g + 32);
+                        s.w, wo + 256 * b + 64 * g + 32);
                 sc >>>= 16;
             }
         }
@@ -525,11 +566,96 @@ public final class VectorKernels extends Kernels {
         return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
     }
 
+    /**
+     * {@link #dotQ4KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}, without
+     * the mins: {@link #addQ4KMins4} adds them, the same last addition the one-row kernel does. Split in two because
+     * one method with both parts is past C2's node budget for inlining (it then boxes vectors).
+     */
+    private static void dotQ4KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
+        float[] wf = s.w;
+        float[] qf = a.qf;
+        float[] d = a.d;
+        int nb = n / 256;
+        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            int x0 = xOff + 256 * b;
+            int wb = 256 * b;
+            FloatVector v00 = FloatVector.zero(F512), v01 = v00, v10 = v00, v11 = v00;
+            FloatVector v20 = v00, v21 = v00, v30 = v00, v31 = v00;
+            for (int j = 0; j < 8; j++) {
+                FloatVector xa = FloatVector.fromArray(F512, qf, x0 + 32 * j);
+                FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 32 * j + 16);
+                int w0 = wb + 32 * j;
+                v00 = FloatVector.fromArray(F512, wf, w0).fma(xa, v00);
+                v01 = FloatVector.fromArray(F512, wf, w0 + 16).fma(xb, v01);
+                v10 = FloatVector.fromArray(F512, wf, w0 + n).fma(xa, v10);
+                v11 = FloatVector.fromArray(F512, wf, w0 + n + 16).fma(xb, v11);
+                v20 = FloatVector.fromArray(F512, wf, w0 + 2 * n).fma(xa, v20);
+                v21 = FloatVector.fromArray(F512, wf, w0 + 2 * n + 16).fma(xb, v21);
+                v30 = FloatVector.fromArray(F512, wf, w0 + 3 * n).fma(xa, v30);
+                v31 = FloatVector.fromArray(F512, wf, w0 + 3 * n + 16).fma(xb, v31);
+            }
+            float da = d[x0 / 256];
+            acc0 = q4kBlock(v00, v01, da * s.d[b], acc0);
+            acc1 = q4kBlock(v10, v11, da * s.d[nb + b], acc1);
+            acc2 = q4kBlock(v20, v21, da * s.d[2 * nb + b], acc2);
+            acc3 = q4kBlock(v30, v31, da * s.d[3 * nb + b], acc3);
+        }
+        out[o] = quadSum(acc0);
+        out[o + 1] = quadSum(acc1);
+        out[o + 2] = quadSum(acc2);
+        out[o + 3] = quadSum(acc3);
+    }
+
+    /** One super-block's quads scaled into the accumulator, as in {@link #dotQ4KDecoded}. */
+    private static FloatVector q4kBlock(FloatVector v0, FloatVector v1, float scale, FloatVector acc) {
+        FloatVector x = v0.add(v1);
+        return FloatVector.broadcast(F512, scale).fma(x.add(x.rearrange(SWAP_8)), acc);
+    }
+
+    /** The quad lanes' sum of {@link #dotQ4KDecoded}. */
+    private static float quadSum(FloatVector acc) {
+        float r0 = acc.lane(4) + acc.lane(0);
+        float r1 = acc.lane(5) + acc.lane(1);
+        float r2 = acc.lane(6) + acc.lane(2);
+        float r3 = acc.lane(7) + acc.lane(3);
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    /** Adds the mins part of {@link #dotQ4KDecoded} for one token and a tile's four rows to {@code out[o..o+3]}. */
+    private static void addQ4KMins4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
+        int[] mins = s.mins;
+        int nb = n / 256;
+        FloatVector m0 = FloatVector.zero(F128), m1 = m0, m2 = m0, m3 = m0;
+        for (int b = 0; b < nb; b++) {
+            int x0 = xOff + 256 * b;
+            float da = d[x0 / 256];
+            IntVector bs = IntVector.fromArray(I256, bsum32, x0 / 32);
+            m0 = FloatVector.broadcast(F128, -da * s.dmin[b]).fma((FloatVector) pairSums256(
+                    IntVector.fromArray(I256, mins, 8 * b).mul(bs)).convertShape(VectorOperators.L2F, F128, 0), m0);
+            m1 = FloatVector.broadcast(F128, -da * s.dmin[nb + b]).fma((FloatVector) pairSums256(
+                    IntVector.fromArray(I256, mins, 8 * (nb + b)).mul(bs)).convertShape(VectorOperators.L2F, F128, 0), m1);
+            m2 = FloatVector.broadcast(F128, -da * s.dmin[2 * nb + b]).fma((FloatVector) pairSums256(
+                    IntVector.fromArray(I256, mins, 8 * (2 * nb + b)).mul(bs)).convertShape(VectorOperators.L2F, F128, 0),
+                    m2);
+            m3 = FloatVector.broadcast(F128, -da * s.dmin[3 * nb + b]).fma((FloatVector) pairSums256(
+                    IntVector.fromArray(I256, mins, 8 * (3 * nb + b)).mul(bs)).convertShape(VectorOperators.L2F, F128, 0),
+                    m3);
+        }
+        out[o] += (m0.lane(0) + m0.lane(2)) + (m0.lane(1) + m0.lane(3));
+        out[o + 1] += (m1.lane(0) + m1.lane(2)) + (m1.lane(1) + m1.lane(3));
+        out[o + 2] += (m2.lane(0) + m2.lane(2)) + (m2.lane(1) + m2.lane(3));
+        out[o + 3] += (m3.lane(0) + m3.lane(2)) + (m3.lane(1) + m3.lane(3));
+    }
+
     /** A Q6_K row as scale8 * (q6 - 32) per value (permuted, see above), with its per-block scales. */
-    private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s) {
+    private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s, int slot) {
+        int wo = slot * n;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
-            s.d[b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
+            s.d[slot * (n / 256) + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
             for (int i = 0; i < 4; i++) { // as in dotQ6K
                 int h = i >> 1;
                 int p = i & 1;
@@ -537,7 +663,7 @@ public final class VectorKernels extends Kernels {
                 ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p);
                 ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
                 ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
-                int xo = 256 * b + 128 * h + 32 * p;
+                int xo = wo + 256 * b + 128 * h + 32 * p;
                 long so = bo + 192 + 8L * h + 2L * p;
                 intoFloats(lo.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scaleShorts(w, so)), s.w, xo);
                 intoFloats(hi.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scaleShorts(w, so + 4)), s.w, xo + 64);
@@ -571,6 +697,43 @@ public final class VectorKernels extends Kernels {
             acc = v0.add(v1).fma(FloatVector.broadcast(F512, scale), acc);
         }
         return hsum(acc);
+    }
+
+    /** {@link #dotQ6KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}. */
+    private static void dotQ6KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
+        float[] wf = s.w;
+        float[] qf = a.qf;
+        float[] d = a.d;
+        int nb = n / 256;
+        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            int x0 = xOff + 256 * b;
+            int wb = 256 * b;
+            FloatVector v00 = FloatVector.zero(F512), v01 = v00, v10 = v00, v11 = v00;
+            FloatVector v20 = v00, v21 = v00, v30 = v00, v31 = v00;
+            for (int c = 0; c < 8; c++) {
+                FloatVector xa = FloatVector.fromArray(F512, qf, x0 + 32 * c);
+                FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 32 * c + 16);
+                int w0 = wb + 32 * c;
+                v00 = FloatVector.fromArray(F512, wf, w0).fma(xa, v00);
+                v01 = FloatVector.fromArray(F512, wf, w0 + 16).fma(xb, v01);
+                v10 = FloatVector.fromArray(F512, wf, w0 + n).fma(xa, v10);
+                v11 = FloatVector.fromArray(F512, wf, w0 + n + 16).fma(xb, v11);
+                v20 = FloatVector.fromArray(F512, wf, w0 + 2 * n).fma(xa, v20);
+                v21 = FloatVector.fromArray(F512, wf, w0 + 2 * n + 16).fma(xb, v21);
+                v30 = FloatVector.fromArray(F512, wf, w0 + 3 * n).fma(xa, v30);
+                v31 = FloatVector.fromArray(F512, wf, w0 + 3 * n + 16).fma(xb, v31);
+            }
+            float da = d[x0 / 256];
+            acc0 = v00.add(v01).fma(FloatVector.broadcast(F512, s.d[b] * da), acc0);
+            acc1 = v10.add(v11).fma(FloatVector.broadcast(F512, s.d[nb + b] * da), acc1);
+            acc2 = v20.add(v21).fma(FloatVector.broadcast(F512, s.d[2 * nb + b] * da), acc2);
+            acc3 = v30.add(v31).fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
+        }
+        out[o] = hsum(acc0);
+        out[o + 1] = hsum(acc1);
+        out[o + 2] = hsum(acc2);
+        out[o + 3] = hsum(acc3);
     }
 
     /**

@@ -115,6 +115,36 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The batched path's tiling (ROW_TILE rows decoded together, tokens in blocks of TOKEN_BLOCK) with a tile
+     * remainder and a partial token block, in a task that does not start at row 0: still exactly the one-token
+     * kernels, with and without a bias.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_K,512", "Q6_K,768"})
+    void batchedTilesAndTokenBlocksMatchOneTokenKernelsExactly(GgmlType type, int cols) {
+        int rows = 3 * VectorKernels.ROW_TILE + 3;
+        int tokens = VectorKernels.TOKEN_BLOCK + 5;
+        MemorySegment w = randomRows(type, rows, cols, 5 + cols);
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(type, randomFloats(tokens * cols, 9 + cols), tokens, cols, a);
+        float[] bias = randomFloats(rows, 4);
+        float[] withBias = new float[tokens * rows];
+        float[] noBias = new float[tokens * rows];
+        int r0 = 2; // tiles start at the task's first row
+        VECTOR.matRows(type, w, type.rowBytes(cols), r0, rows, a, tokens, cols, withBias, rows, bias);
+        VECTOR.matRows(type, w, type.rowBytes(cols), r0, rows, a, tokens, cols, noBias, rows, null);
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < tokens; t++) {
+                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols);
+                float expectBias = r < r0 ? 0 : single + bias[r];
+                float expectNone = r < r0 ? 0 : single + 0;
+                assertThat(withBias[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(expectBias);
+                assertThat(noBias[t * rows + r]).as("%s row %d token %d, no bias", type, r, t).isEqualTo(expectNone);
+            }
+        }
+    }
+
     /** The activations as the integer kernels see them. */
     static void dequantizeActivations(GgmlType type, QuantizedActivations a, int t, int cols, float[] out) {
         for (int i = 0; i < cols; i++) {
