@@ -239,20 +239,29 @@ public final class VectorKernels extends Kernels {
         return (int) (packed >>> (8 * j)) & 0xFF;
     }
 
-    /** ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}), bit-exact with the twin. */
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final VectorSpecies<Long> L128 = LongVector.SPECIES_128;
+
+    /**
+     * ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}), bit-exact with the twin. Each
+     * block's 16-byte header (d, dmin, packed scales and mins) is read as two longs, and the mins go through vectors
+     * as in {@link #dotQ4KDecoded}: every checked segment access and scalar step costs, the kernel is compute-bound.
+     */
     @Override
     public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
         short[] q16 = a.q16;
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F256);
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        FloatVector mins = FloatVector.zero(F128);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int x0 = xOff + 256 * b;
-            int u0 = w.get(LE_INT, bo + 4);
-            int u1 = w.get(LE_INT, bo + 8);
-            int u2 = w.get(LE_INT, bo + 12);
+            long h0 = w.get(LE_LONG, bo);
+            long h1 = w.get(LE_LONG, bo + 8);
+            int u0 = (int) (h0 >>> 32);
+            int u1 = (int) h1;
+            int u2 = (int) (h1 >>> 32);
             long sc = k4Scales(u0, u2);
             // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles
             IntVector isum = IntVector.zero(I512);
@@ -264,22 +273,22 @@ public final class VectorKernels extends Kernels {
                 isum = isum.add(pairSums(lo).mul((int) sc & 0xFF)).add(pairSums(hi).mul((int) (sc >>> 8) & 0xFF));
                 sc >>>= 16;
             }
-            long m = k4Mins(u1, u2);
-            int j0 = x0 / 32;
             float da = d[x0 / 256];
-            float dmin = -da * Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            m0 = Math.fma(dmin, (float) (byteAt(m, 0) * bsum32[j0] + byteAt(m, 1) * bsum32[j0 + 1]), m0);
-            m1 = Math.fma(dmin, (float) (byteAt(m, 2) * bsum32[j0 + 2] + byteAt(m, 3) * bsum32[j0 + 3]), m1);
-            m2 = Math.fma(dmin, (float) (byteAt(m, 4) * bsum32[j0 + 4] + byteAt(m, 5) * bsum32[j0 + 5]), m2);
-            m3 = Math.fma(dmin, (float) (byteAt(m, 6) * bsum32[j0 + 6] + byteAt(m, 7) * bsum32[j0 + 7]), m3);
+            // the eight six-bit mins as ints, times the activations' 32-value sums, summed in pairs: four lanes
+            IntVector m = (IntVector) LongVector.broadcast(L128, k4Mins(u1, u2)).reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I256, 0);
+            LongVector pairs = pairSums256(m.mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
+            mins = FloatVector.broadcast(F128, -da * Float.float16ToFloat((short) (h0 >>> 16)))
+                    .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
             LongVector quads = pairSums(isum);
-            acc = FloatVector.broadcast(F256, da * Float.float16ToFloat(w.get(LE_SHORT, bo)))
+            acc = FloatVector.broadcast(F256, da * Float.float16ToFloat((short) h0))
                     .fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0), acc);
         }
         float r0 = acc.lane(4) + acc.lane(0);
         float r1 = acc.lane(5) + acc.lane(1);
         float r2 = acc.lane(6) + acc.lane(2);
         float r3 = acc.lane(7) + acc.lane(3);
+        float m0 = mins.lane(0), m1 = mins.lane(1), m2 = mins.lane(2), m3 = mins.lane(3);
         return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
     }
 
@@ -324,13 +333,22 @@ public final class VectorKernels extends Kernels {
         return hsum(acc) - mins;
     }
 
-    /** Lanes 8..15 of 16 ints: where a 32-value chunk's pair sums take the scale of its second 16 values. */
-    private static final VectorMask<Integer> HIGH_HALF = VectorMask.fromLong(I512, 0xFF00L);
+    /**
+     * For dotQ6K's chunk i (values 128h + 32p.., h = i / 2, p = i % 2) and its low (k = 2i) or high (k = 2i + 1)
+     * nibbles: scale s = 8h + 2p + 4(k % 2) in lanes 0..7, where the pair sums of its first 16 values are, and s + 1
+     * in lanes 8..15.
+     */
+    private static final VectorShuffle<Integer>[] Q6K_SCALE_PAIRS = q6kScalePairs();
 
-    /** Scale {@code s0} in lanes 0..7 and {@code s1} in lanes 8..15. */
-    private static IntVector scalePair(MemorySegment w, long so) {
-        return IntVector.broadcast(I512, w.get(ValueLayout.JAVA_BYTE, so))
-                .blend(w.get(ValueLayout.JAVA_BYTE, so + 1), HIGH_HALF);
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Integer>[] q6kScalePairs() {
+        VectorShuffle<Integer>[] shuffles = new VectorShuffle[8];
+        for (int k = 0; k < 8; k++) {
+            int i = k / 2;
+            int first = 8 * (i >> 1) + 2 * (i & 1) + 4 * (k & 1);
+            shuffles[k] = VectorShuffle.fromOp(I512, l -> l < 8 ? first : first + 1);
+        }
+        return shuffles;
     }
 
     @Override
@@ -341,6 +359,9 @@ public final class VectorKernels extends Kernels {
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
+            // the sixteen signed scales, one per 16 values, read once and spread over lanes by a permute per chunk
+            IntVector scales = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 192, LE)
+                    .convertShape(VectorOperators.B2I, I512, 0);
             IntVector isum = IntVector.zero(I512);
             for (int i = 0; i < 4; i++) {
                 // 32 bytes ql[64h + 32p ..]: low nibbles are values 128h + 32p + l, high nibbles 128h + 32p + 64 + l;
@@ -352,11 +373,10 @@ public final class VectorKernels extends Kernels {
                 ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
                 ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
                 int xo = x0 + 128 * h + 32 * p;
-                long so = bo + 192 + 8L * h + 2L * p;
                 isum = isum.add(pairSums(lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)))
-                                .mul(scalePair(w, so)))
+                                .mul(scales.rearrange(Q6K_SCALE_PAIRS[2 * i])))
                         .add(pairSums(hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64)))
-                                .mul(scalePair(w, so + 4)));
+                                .mul(scales.rearrange(Q6K_SCALE_PAIRS[2 * i + 1])));
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
