@@ -66,11 +66,26 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * How long an idle worker, and a caller waiting for its helpers, poll before they block. A decode step hands
+     * out about two hundred short jobs (a third of a millisecond each at 1.5B); waking a parked thread costs tens
+     * of microseconds on a virtual machine, so a worker that has just finished keeps polling for the next one.
+     */
+    static final long SPIN_NANOS = Math.max(0, Long.getLong("jinn.cpu.spinMicros", 200)) * 1000;
+
     private void workLoop() {
         while (!closed) {
-            Job job;
+            Job job = queue.poll();
+            if (job == null) {
+                long deadline = System.nanoTime() + SPIN_NANOS;
+                while ((job = queue.poll()) == null && System.nanoTime() < deadline && !closed) {
+                    Thread.onSpinWait();
+                }
+            }
             try {
-                job = queue.take();
+                if (job == null) {
+                    job = queue.take();
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -122,6 +137,10 @@ public final class WorkerPool implements AutoCloseable {
         }
 
         void awaitHelpers() {
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (done.getCount() != 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
             boolean interrupted = false;
             while (true) {
                 try {
