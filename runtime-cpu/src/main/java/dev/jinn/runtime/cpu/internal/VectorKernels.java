@@ -425,19 +425,22 @@ public final class VectorKernels extends Kernels {
     static final int TOKEN_BLOCK = 32;
 
     /**
-     * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its super-block scales at
-     * {@code d[k * cols / 256]} and {@code dmin[k * cols / 256]}, its six-bit mins at {@code mins[k * cols / 32]}.
+     * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
+     * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}) and {@code dmin[k * cols / 256]}, its six-bit mins at
+     * {@code mins[k * cols / 32]}.
      */
     private static final class RowScratch {
         float[] w = new float[0];
         float[] d = new float[0];
         float[] dmin = new float[0];
         int[] mins = new int[0];
+        /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
+        final float[] tail = new float[ROW_TILE];
 
         RowScratch ensure(int cols) {
             if (w.length < ROW_TILE * cols) {
                 w = new float[ROW_TILE * cols];
-                d = new float[ROW_TILE * cols / 256];
+                d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 dmin = new float[ROW_TILE * cols / 256];
                 mins = new int[ROW_TILE * cols / 32];
             }
@@ -450,8 +453,8 @@ public final class VectorKernels extends Kernels {
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
         super.prepare(type, x, rows, cols, a);
-        if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K)) {
-            int[] order = type == GgmlType.Q4_K ? Q4K_ORDER : Q6K_ORDER;
+        if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q8_0)) {
+            int[] order = type == GgmlType.Q6_K ? Q6K_ORDER : Q4K_ORDER; // Q8_0 sums quads as Q4_K does
             a.ensureQf(rows * cols);
             for (int base = 0; base < rows * cols; base += 32) {
                 for (int p = 0; p < 32; p++) {
@@ -476,6 +479,10 @@ public final class VectorKernels extends Kernels {
             return false;
         }
         RowScratch s = rowScratch.get().ensure(cols);
+        if (type == GgmlType.Q8_0) {
+            matRowsQ8_0(w, rowBytes, r0, r1, a, n, cols, out, outStride, bias, s);
+            return true;
+        }
         boolean q4k = type == GgmlType.Q4_K;
         for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
             int t1 = Math.min(n, t0 + TOKEN_BLOCK);
@@ -515,6 +522,86 @@ public final class VectorKernels extends Kernels {
             }
         }
         return true;
+    }
+
+    /**
+     * matRowsBatched for Q8_0: the same tiling, a tile's rows past the task's end decoded as copies of its last row
+     * and their results dropped. Weights decode to their int8 values (scales kept per block), activations are their
+     * int8 values permuted as for Q4_K, so each block's quad sums are exact integers in the lanes
+     * {@link #dotQ8_0} gives them, followed by the same fused multiply-add with the same scale.
+     */
+    private static void matRowsQ8_0(MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a, int n,
+                                    int cols, float[] out, int outStride, float[] bias, RowScratch s) {
+        for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
+            int t1 = Math.min(n, t0 + TOKEN_BLOCK);
+            for (int r = r0; r < r1; r += ROW_TILE) {
+                int rows = Math.min(ROW_TILE, r1 - r);
+                for (int k = 0; k < ROW_TILE; k++) {
+                    decodeQ8_0(w, (r + Math.min(k, rows - 1)) * rowBytes, cols, s, k);
+                }
+                for (int t = t0; t < t1; t++) {
+                    int o = t * outStride + r;
+                    if (rows == ROW_TILE) {
+                        dotQ8_0Decoded4(s, a, t * cols, cols, out, o);
+                    } else {
+                        dotQ8_0Decoded4(s, a, t * cols, cols, s.tail, 0);
+                        System.arraycopy(s.tail, 0, out, o, rows);
+                    }
+                }
+            }
+        }
+        for (int t = 0; t < n; t++) { // as matRows: + 0 without a bias
+            for (int r = r0; r < r1; r++) {
+                out[t * outStride + r] += bias == null ? 0 : bias[r];
+            }
+        }
+    }
+
+    /** A Q8_0 row as its int8 values (as floats, permuted as Q4_K's) and its block scales. */
+    private static void decodeQ8_0(MemorySegment w, long off, int n, RowScratch s, int slot) {
+        int wo = slot * n;
+        int so = slot * (n / 32);
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 34L * b;
+            s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            intoFloats(((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q4K_SHUFFLE), s.w, wo + 32 * b);
+        }
+    }
+
+    /** {@link #dotQ8_0} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}. */
+    private static void dotQ8_0Decoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
+        float[] wf = s.w;
+        float[] qf = a.qf;
+        float[] d = a.d;
+        float[] wd = s.d;
+        int nb = n / 32;
+        int d0 = xOff / 32;
+        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            int x0 = xOff + 32 * b;
+            int w0 = 32 * b;
+            FloatVector xa = FloatVector.fromArray(F512, qf, x0);
+            FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 16);
+            float dx = d[d0 + b];
+            acc0 = q8Block(FloatVector.fromArray(F512, wf, w0).fma(xa, FloatVector.fromArray(F512, wf, w0 + 16)
+                    .mul(xb)), wd[b] * dx, acc0);
+            acc1 = q8Block(FloatVector.fromArray(F512, wf, w0 + n).fma(xa, FloatVector.fromArray(F512, wf, w0 + n + 16)
+                    .mul(xb)), wd[nb + b] * dx, acc1);
+            acc2 = q8Block(FloatVector.fromArray(F512, wf, w0 + 2 * n).fma(xa,
+                    FloatVector.fromArray(F512, wf, w0 + 2 * n + 16).mul(xb)), wd[2 * nb + b] * dx, acc2);
+            acc3 = q8Block(FloatVector.fromArray(F512, wf, w0 + 3 * n).fma(xa,
+                    FloatVector.fromArray(F512, wf, w0 + 3 * n + 16).mul(xb)), wd[3 * nb + b] * dx, acc3);
+        }
+        out[o] = quadSum(acc0);
+        out[o + 1] = quadSum(acc1);
+        out[o + 2] = quadSum(acc2);
+        out[o + 3] = quadSum(acc3);
+    }
+
+    /** One Q8_0 block's 16 pair products (exact integers) to its eight quads, scaled into the accumulator. */
+    private static FloatVector q8Block(FloatVector v, float scale, FloatVector acc) {
+        return FloatVector.broadcast(F512, scale).fma(v.add(v.rearrange(SWAP_8)), acc);
     }
 
     /** Stores 32 shorts as floats at {@code off}. */

@@ -121,7 +121,7 @@ class KernelsTest {
      * kernels, with and without a bias.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K,512", "Q6_K,768"})
+    @CsvSource({"Q4_K,512", "Q6_K,768", "Q8_0,160"})
     void batchedTilesAndTokenBlocksMatchOneTokenKernelsExactly(GgmlType type, int cols) {
         int rows = 3 * VectorKernels.ROW_TILE + 3;
         int tokens = VectorKernels.TOKEN_BLOCK + 5;
