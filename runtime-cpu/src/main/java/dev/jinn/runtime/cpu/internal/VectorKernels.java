@@ -806,7 +806,11 @@ public final class VectorKernels extends Kernels {
         return hsum(acc);
     }
 
-    /** {@link #dotQ6KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}. */
+    /**
+     * {@link #dotQ6KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}. Its loop
+     * is {@link #dotQ4KDecoded4}'s on purpose: one method for both would branch per block in the hot loop, and the
+     * Q4_K tile is already at C2's inlining budget.
+     */
     private static void dotQ6KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
         float[] wf = s.w;
         float[] qf = a.qf;
