@@ -14,14 +14,24 @@ import java.util.function.IntConsumer;
  */
 public final class WorkerPool implements AutoCloseable {
     private final int threads;
+    private final long spinNanos;
     private final Thread[] workers;
     private final BlockingQueue<Job> queue;
     private volatile boolean closed;
 
+    /** A pool whose idle workers poll for {@code -Djinn.cpu.spinMicros} (default 200) before they block. */
     public WorkerPool(int threads) {
+        this(threads, spinMicrosProperty());
+    }
+
+    public WorkerPool(int threads, long spinMicros) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, was " + threads);
         }
+        if (spinMicros < 0) {
+            throw new IllegalArgumentException("spin time must be >= 0 microseconds, was " + spinMicros);
+        }
+        this.spinNanos = spinMicros * 1000;
         this.threads = threads;
         this.queue = new ArrayBlockingQueue<>(1024);
         this.workers = new Thread[threads - 1];
@@ -56,7 +66,7 @@ public final class WorkerPool implements AutoCloseable {
             queue.add(job);
         }
         job.work();
-        job.awaitHelpers();
+        job.awaitHelpers(spinNanos);
         Throwable failure = job.failure.get();
         if (failure instanceof RuntimeException re) {
             throw re;
@@ -67,17 +77,37 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * How long an idle worker, and a caller waiting for its helpers, poll before they block. A decode step hands
-     * out about two hundred short jobs (a third of a millisecond each at 1.5B); waking a parked thread costs tens
-     * of microseconds on a virtual machine, so a worker that has just finished keeps polling for the next one.
+     * How long an idle worker, and a caller waiting for its helpers, poll before they block: {@code
+     * -Djinn.cpu.spinMicros}, default 200. A decode step hands out about two hundred short jobs (a third of a
+     * millisecond each at 1.5B); waking a parked thread costs tens of microseconds on a virtual machine, so a worker
+     * that has just finished keeps polling for the next one. 0 blocks at once.
      */
-    static final long SPIN_NANOS = Math.max(0, Long.getLong("jinn.cpu.spinMicros", 200)) * 1000;
+    static long spinMicrosProperty() {
+        String v = System.getProperty("jinn.cpu.spinMicros");
+        if (v == null) {
+            return 200;
+        }
+        try {
+            long micros = Long.parseLong(v.trim());
+            if (micros >= 0) {
+                return micros;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("system property jinn.cpu.spinMicros must be a whole number of microseconds"
+                + " >= 0, was '" + v + "'");
+    }
+
+    long spinNanos() {
+        return spinNanos;
+    }
 
     private void workLoop() {
         while (!closed) {
             Job job = queue.poll();
             if (job == null) {
-                long deadline = System.nanoTime() + SPIN_NANOS;
+                long deadline = System.nanoTime() + spinNanos;
                 while ((job = queue.poll()) == null && System.nanoTime() < deadline && !closed) {
                     Thread.onSpinWait();
                 }
@@ -136,8 +166,8 @@ public final class WorkerPool implements AutoCloseable {
             }
         }
 
-        void awaitHelpers() {
-            long deadline = System.nanoTime() + SPIN_NANOS;
+        void awaitHelpers(long spinNanos) {
+            long deadline = System.nanoTime() + spinNanos;
             while (done.getCount() != 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }

@@ -39,7 +39,7 @@ class WorkerPoolTest {
                     busy(200_000);
                 });
                 // past the spin window: the worker has gone back to a blocking wait and must be woken
-                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(WorkerPool.SPIN_NANOS) + 20);
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(pool.spinNanos()) + 20);
             }
             assertThat(threads).contains("jinn-cpu-1");
         }
@@ -107,6 +107,35 @@ class WorkerPoolTest {
     void rejectsFewerThanOneThread() {
         assertThatThrownBy(() -> new WorkerPool(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("threads must be >= 1");
+    }
+
+    @Test
+    void aBadSpinPropertyIsRefusedByName() {
+        String old = System.getProperty("jinn.cpu.spinMicros");
+        try {
+            for (String bad : new String[] {"fast", "-5", "1.5"}) {
+                System.setProperty("jinn.cpu.spinMicros", bad);
+                assertThatThrownBy(() -> new WorkerPool(2)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("jinn.cpu.spinMicros").hasMessageContaining("'" + bad + "'");
+            }
+            System.setProperty("jinn.cpu.spinMicros", " 0 ");
+            try (WorkerPool pool = new WorkerPool(2)) { // 0: block at once, as before the spin existed
+                assertThat(pool.spinNanos()).isZero();
+                AtomicIntegerArray seen = new AtomicIntegerArray(9);
+                pool.parallelFor(9, seen::incrementAndGet);
+                for (int i = 0; i < 9; i++) {
+                    assertThat(seen.get(i)).isEqualTo(1);
+                }
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty("jinn.cpu.spinMicros");
+            } else {
+                System.setProperty("jinn.cpu.spinMicros", old);
+            }
+        }
+        assertThatThrownBy(() -> new WorkerPool(2, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("was -1");
     }
 
     private static Set<Thread> workers() {
