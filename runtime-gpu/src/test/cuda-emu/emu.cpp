@@ -29,25 +29,23 @@ void emu_fail(const char* what, const void* p) {
 
 void __syncthreads() { block_barrier->arrive_and_wait(); }
 
-float emu_shfl_xor(float v, int o) {
+namespace {
+// __shfl_xor_sync: each lane of the calling thread's warp posts its value, then reads its partner's
+template <typename T>
+T shfl_xor(T (&slots)[32][32], T v, int o) {
     const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
     const unsigned warp = t / 32, lane = t % 32;
-    warp_slots[warp][lane] = v;
+    slots[warp][lane] = v;
     warp_barriers[warp]->arrive_and_wait();
-    const float r = warp_slots[warp][lane ^ o];
+    const T r = slots[warp][lane ^ o];
     warp_barriers[warp]->arrive_and_wait();
     return r;
+}
 }
 
-double emu_shfl_xor_d(double v, int o) {
-    const unsigned t = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
-    const unsigned warp = t / 32, lane = t % 32;
-    warp_slots_d[warp][lane] = v;
-    warp_barriers[warp]->arrive_and_wait();
-    const double r = warp_slots_d[warp][lane ^ o];
-    warp_barriers[warp]->arrive_and_wait();
-    return r;
-}
+float emu_shfl_xor(float v, int o) { return shfl_xor(warp_slots, v, o); }
+
+double emu_shfl_xor_d(double v, int o) { return shfl_xor(warp_slots_d, v, o); }
 
 namespace {
 // Kernel arguments from void** kernelParams: P converts only to pointers, I only to int, F only to float, so a
