@@ -423,6 +423,8 @@ public final class VectorKernels extends Kernels {
     static final int ROW_TILE = 4;
     /** Tokens per pass over a row tile: their activations (as floats) stay in the core's L2 cache. */
     static final int TOKEN_BLOCK = 32;
+    /** Tokens whose super-block sums {@link #blockSums} computes in one pass over a tile (divides TOKEN_BLOCK). */
+    static final int TOKEN_TILE = 4;
 
     /**
      * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
@@ -434,12 +436,19 @@ public final class VectorKernels extends Kernels {
         float[] d = new float[0];
         float[] dmin = new float[0];
         int[] mins = new int[0];
+        /**
+         * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of each
+         * super-block b at {@code ((k * ROW_TILE + r) * cols / 256 + b) * 16}, ROW_TILE * TOKEN_TILE * cols / 16
+         * floats.
+         */
+        float[] sums = new float[0];
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
         final float[] tail = new float[ROW_TILE];
 
         RowScratch ensure(int cols) {
             if (w.length < ROW_TILE * cols) {
                 w = new float[ROW_TILE * cols];
+                sums = new float[ROW_TILE * TOKEN_TILE * cols / 16];
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 dmin = new float[ROW_TILE * cols / 256];
                 mins = new int[ROW_TILE * cols / 32];
@@ -495,7 +504,20 @@ public final class VectorKernels extends Kernels {
                         decodeQ6K(w, (r + k) * rowBytes, cols, s, k);
                     }
                 }
-                for (int t = t0; t < t1; t++) {
+                int t = t0;
+                for (; t + TOKEN_TILE <= t1; t += TOKEN_TILE) {
+                    blockSums(s.w, a.qf, t * cols, cols, s.sums);
+                    for (int k = 0; k < TOKEN_TILE; k++) {
+                        int o = (t + k) * outStride + r;
+                        if (q4k) {
+                            finishQ4K4(s, a, (t + k) * cols, cols, k, out, o);
+                            addQ4KMins4(s, a, (t + k) * cols, cols, out, o);
+                        } else {
+                            finishQ6K4(s, a, (t + k) * cols, cols, k, out, o);
+                        }
+                    }
+                }
+                for (; t < t1; t++) {
                     if (q4k) {
                         dotQ4KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
                         addQ4KMins4(s, a, t * cols, cols, out, t * outStride + r);
@@ -714,10 +736,129 @@ public final class VectorKernels extends Kernels {
         out[o + 3] = quadSum(acc3);
     }
 
+    /**
+     * The exact integer lane sums of every super-block for the four decoded rows of a tile and TOKEN_TILE tokens from
+     * {@code xOff} on, into {@code sums} (layout in {@link RowScratch#sums}). Lane l gathers the values at positions
+     * l and 16 + l of each 32-value block, as v0 + v1 does in {@link #dotQ4KDecoded}: every product and partial sum
+     * is an integer below 2^24, so the order of the additions does not change them. A 4 x 4 register tile: per 16
+     * values, eight loads feed sixteen fused multiply-adds (the one-token tile needs ten loads for eight). The
+     * scaling stays in {@link #finishQ4K4} / {@link #finishQ6K4}: with it this loop would pass C2's inlining budget.
+     */
+    private static void blockSums(float[] wf, float[] qf, int xOff, int n, float[] sums) {
+        int nb = n / 256;
+        int st = 16 * nb;
+        for (int b = 0; b < nb; b++) {
+            int xb = xOff + 256 * b;
+            int w0 = 256 * b;
+            FloatVector a00 = FloatVector.zero(F512), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            for (int k = 0; k < 256; k += 16) {
+                FloatVector t0 = FloatVector.fromArray(F512, qf, xb + k);
+                FloatVector t1 = FloatVector.fromArray(F512, qf, xb + n + k);
+                FloatVector t2 = FloatVector.fromArray(F512, qf, xb + 2 * n + k);
+                FloatVector t3 = FloatVector.fromArray(F512, qf, xb + 3 * n + k);
+                FloatVector w = FloatVector.fromArray(F512, wf, w0 + k);
+                a00 = w.fma(t0, a00);
+                a01 = w.fma(t1, a01);
+                a02 = w.fma(t2, a02);
+                a03 = w.fma(t3, a03);
+                w = FloatVector.fromArray(F512, wf, w0 + n + k);
+                a10 = w.fma(t0, a10);
+                a11 = w.fma(t1, a11);
+                a12 = w.fma(t2, a12);
+                a13 = w.fma(t3, a13);
+                w = FloatVector.fromArray(F512, wf, w0 + 2 * n + k);
+                a20 = w.fma(t0, a20);
+                a21 = w.fma(t1, a21);
+                a22 = w.fma(t2, a22);
+                a23 = w.fma(t3, a23);
+                w = FloatVector.fromArray(F512, wf, w0 + 3 * n + k);
+                a30 = w.fma(t0, a30);
+                a31 = w.fma(t1, a31);
+                a32 = w.fma(t2, a32);
+                a33 = w.fma(t3, a33);
+            }
+            int s = 16 * b; // token k, row r at s + (k * ROW_TILE + r) * st
+            a00.intoArray(sums, s);
+            a10.intoArray(sums, s + st);
+            a20.intoArray(sums, s + 2 * st);
+            a30.intoArray(sums, s + 3 * st);
+            a01.intoArray(sums, s + 4 * st);
+            a11.intoArray(sums, s + 5 * st);
+            a21.intoArray(sums, s + 6 * st);
+            a31.intoArray(sums, s + 7 * st);
+            a02.intoArray(sums, s + 8 * st);
+            a12.intoArray(sums, s + 9 * st);
+            a22.intoArray(sums, s + 10 * st);
+            a32.intoArray(sums, s + 11 * st);
+            a03.intoArray(sums, s + 12 * st);
+            a13.intoArray(sums, s + 13 * st);
+            a23.intoArray(sums, s + 14 * st);
+            a33.intoArray(sums, s + 15 * st);
+        }
+    }
+
+    /**
+     * {@link #dotQ4KDecoded4} from {@link #blockSums}' sums for token {@code k} of the token tile (activations at
+     * {@code xOff}): the same scaling, in the same order, of the same integers. The four rows' accumulations are
+     * independent chains, so their fused multiply-adds overlap.
+     */
+    private static void finishQ4K4(RowScratch s, QuantizedActivations a, int xOff, int n, int k, float[] out, int o) {
+        float[] sums = s.sums;
+        float[] d = a.d;
+        int nb = n / 256;
+        int so = k * ROW_TILE * 16 * nb;
+        int d0 = xOff / 256;
+        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            float da = d[d0 + b];
+            int sb = so + 16 * b;
+            acc0 = q4kBlock(FloatVector.fromArray(F512, sums, sb), da * s.d[b], acc0);
+            acc1 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 16 * nb), da * s.d[nb + b], acc1);
+            acc2 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 32 * nb), da * s.d[2 * nb + b], acc2);
+            acc3 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 48 * nb), da * s.d[3 * nb + b], acc3);
+        }
+        out[o] = quadSum(acc0);
+        out[o + 1] = quadSum(acc1);
+        out[o + 2] = quadSum(acc2);
+        out[o + 3] = quadSum(acc3);
+    }
+
+    /** {@link #dotQ6KDecoded4} from {@link #blockSums}' sums, as {@link #finishQ4K4} is for Q4_K. */
+    private static void finishQ6K4(RowScratch s, QuantizedActivations a, int xOff, int n, int k, float[] out, int o) {
+        float[] sums = s.sums;
+        float[] d = a.d;
+        int nb = n / 256;
+        int so = k * ROW_TILE * 16 * nb;
+        int d0 = xOff / 256;
+        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            float da = d[d0 + b];
+            int sb = so + 16 * b;
+            acc0 = FloatVector.fromArray(F512, sums, sb).fma(FloatVector.broadcast(F512, s.d[b] * da), acc0);
+            acc1 = FloatVector.fromArray(F512, sums, sb + 16 * nb)
+                    .fma(FloatVector.broadcast(F512, s.d[nb + b] * da), acc1);
+            acc2 = FloatVector.fromArray(F512, sums, sb + 32 * nb)
+                    .fma(FloatVector.broadcast(F512, s.d[2 * nb + b] * da), acc2);
+            acc3 = FloatVector.fromArray(F512, sums, sb + 48 * nb)
+                    .fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
+        }
+        out[o] = hsum(acc0);
+        out[o + 1] = hsum(acc1);
+        out[o + 2] = hsum(acc2);
+        out[o + 3] = hsum(acc3);
+    }
+
+    /** One super-block's lane sums (v0 + v1) as quads, scaled into the accumulator. */
+    private static FloatVector q4kBlock(FloatVector x, float scale, FloatVector acc) {
+        return FloatVector.broadcast(F512, scale).fma(x.add(x.rearrange(SWAP_8)), acc);
+    }
+
     /** One super-block's quads scaled into the accumulator, as in {@link #dotQ4KDecoded}. */
     private static FloatVector q4kBlock(FloatVector v0, FloatVector v1, float scale, FloatVector acc) {
-        FloatVector x = v0.add(v1);
-        return FloatVector.broadcast(F512, scale).fma(x.add(x.rearrange(SWAP_8)), acc);
+        return q4kBlock(v0.add(v1), scale, acc);
     }
 
     /** The quad lanes' sum of {@link #dotQ4KDecoded}. */
