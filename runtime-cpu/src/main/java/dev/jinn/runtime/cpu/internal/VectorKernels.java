@@ -444,6 +444,8 @@ public final class VectorKernels extends Kernels {
         float[] sums = new float[0];
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
         final float[] tail = new float[ROW_TILE];
+        /** {@link #finishQ4K4}'s accumulators, summed from memory. */
+        final float[] lanes = new float[16 * ROW_TILE];
 
         RowScratch ensure(int cols) {
             if (w.length < ROW_TILE * cols) {
@@ -820,10 +822,16 @@ public final class VectorKernels extends Kernels {
             acc2 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 32 * nb), da * s.d[2 * nb + b], acc2);
             acc3 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 48 * nb), da * s.d[3 * nb + b], acc3);
         }
-        out[o] = quadSum(acc0);
-        out[o + 1] = quadSum(acc1);
-        out[o + 2] = quadSum(acc2);
-        out[o + 3] = quadSum(acc3);
+        // quadSum from memory: its lane() calls, four times, would leave little of C2's inlining budget
+        float[] f = s.lanes;
+        acc0.intoArray(f, 0);
+        acc1.intoArray(f, 16);
+        acc2.intoArray(f, 32);
+        acc3.intoArray(f, 48);
+        for (int r = 0; r < ROW_TILE; r++) {
+            int q = 16 * r;
+            out[o + r] = ((f[q + 4] + f[q]) + (f[q + 6] + f[q + 2])) + ((f[q + 5] + f[q + 1]) + (f[q + 7] + f[q + 3]));
+        }
     }
 
     /** {@link #dotQ6KDecoded4} from {@link #blockSums}' sums, as {@link #finishQ4K4} is for Q4_K. */
