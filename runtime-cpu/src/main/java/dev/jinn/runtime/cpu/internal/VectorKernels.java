@@ -335,20 +335,22 @@ public final class VectorKernels extends Kernels {
 
     /**
      * For dotQ6K's chunk i (values 128h + 32p.., h = i / 2, p = i % 2) and its low (k = 2i) or high (k = 2i + 1)
-     * nibbles: scale s = 8h + 2p + 4(k % 2) in lanes 0..7, where the pair sums of its first 16 values are, and s + 1
-     * in lanes 8..15.
+     * nibbles, at {@code 16 * k}: the index of scale s = 8h + 2p + 4(k % 2) in lanes 0..7, where the pair sums of its
+     * first 16 values are, and of s + 1 in lanes 8..15. Loaded as an IntVector and applied with selectFrom: a
+     * VectorShuffle taken from an array costs a null check, a type check and a mask per use in the loop.
      */
-    private static final VectorShuffle<Integer>[] Q6K_SCALE_PAIRS = q6kScalePairs();
+    private static final int[] Q6K_SCALE_INDEX = q6kScaleIndex();
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Integer>[] q6kScalePairs() {
-        VectorShuffle<Integer>[] shuffles = new VectorShuffle[8];
+    private static int[] q6kScaleIndex() {
+        int[] index = new int[8 * 16];
         for (int k = 0; k < 8; k++) {
             int i = k / 2;
             int first = 8 * (i >> 1) + 2 * (i & 1) + 4 * (k & 1);
-            shuffles[k] = VectorShuffle.fromOp(I512, l -> l < 8 ? first : first + 1);
+            for (int l = 0; l < 16; l++) {
+                index[16 * k + l] = l < 8 ? first : first + 1;
+            }
         }
-        return shuffles;
+        return index;
     }
 
     @Override
@@ -374,9 +376,9 @@ public final class VectorKernels extends Kernels {
                 ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
                 int xo = x0 + 128 * h + 32 * p;
                 isum = isum.add(pairSums(lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)))
-                                .mul(scales.rearrange(Q6K_SCALE_PAIRS[2 * i])))
+                                .mul(IntVector.fromArray(I512, Q6K_SCALE_INDEX, 32 * i).selectFrom(scales)))
                         .add(pairSums(hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64)))
-                                .mul(scales.rearrange(Q6K_SCALE_PAIRS[2 * i + 1])));
+                                .mul(IntVector.fromArray(I512, Q6K_SCALE_INDEX, 32 * i + 16).selectFrom(scales)));
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
