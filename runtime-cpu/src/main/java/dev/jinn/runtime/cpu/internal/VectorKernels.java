@@ -90,10 +90,11 @@ public final class VectorKernels extends Kernels {
         IntVector mag = v.and(0x7FFF);
         // exponent rebias by multiplication: handles normal numbers and subnormals alike
         FloatVector f = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
-        IntVector bits = f.reinterpretAsInts()
-                .blend(mag.lanewise(VectorOperators.LSHL, 13).or(0x7F800000), special);
-        return bits.or(sign).reinterpretAsFloats();
+        // infinities and NaN (mag >= 0x7C00, so mag + 0x400 reaches bit 15) take the all-ones exponent; their
+        // rebiased bits are 0x478..., a subset of it. Arithmetic, not compare + blend: blend compiled to its boxed
+        // fallback where the KV cache is read
+        IntVector special = mag.add(0x400).lanewise(VectorOperators.LSHR, 15).neg().and(0x7F800000);
+        return f.reinterpretAsInts().or(special).or(sign).reinterpretAsFloats();
     }
 
     @Override
@@ -418,8 +419,12 @@ public final class VectorKernels extends Kernels {
 
     private static final VectorShuffle<Short> Q4K_SHUFFLE = VectorShuffle.fromArray(S512, Q4K_ORDER, 0);
     private static final VectorShuffle<Short> Q6K_SHUFFLE = VectorShuffle.fromArray(S512, Q6K_ORDER, 0);
-    /** Q6_K positions (after the permutation) whose value is in the second 16 of its block: they take scale 2c+1. */
-    private static final VectorMask<Short> Q6K_SECOND_SCALE = VectorMask.fromLong(S512, 0xFF00FF00L);
+    /**
+     * -1 at the Q6_K positions (after the permutation) whose value is in the second 16 of its block, which take scale
+     * 2c+1; 0 elsewhere. An and-mask rather than a VectorMask: blend compiled to its boxed fallback in decodeQ6K.
+     */
+    private static final ShortVector Q6K_SECOND_SCALE = ShortVector.zero(S512).blend((short) -1,
+            VectorMask.fromLong(S512, 0xFF00FF00L));
 
     /** Weight rows decoded together and reused for every token (see matRowsBatched). */
     static final int ROW_TILE = 4;
@@ -652,13 +657,12 @@ public final class VectorKernels extends Kernels {
             }
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
             s.dmin[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            for (int g = 0; g < 4; g++) {
-                ShortVector z = bytesU(w, bo + 16 + 32L * g);
-                intoFloats(z.and((short) 0xF).rearrange(Q4K_SHUFFLE).mul((short) (sc & 0xFF)), s.w,
-                        wo + 256 * b + 64 * g);
-                intoFloats(z.lanewise(VectorOperators.LSHR, 4).rearrange(Q4K_SHUFFLE).mul((short) ((sc >>> 8) & 0xFF)),
-                        s.w, wo + 256 * b + 64 * g + 32);
-                sc >>>= 16;
+            // sub-block j: the low (j even) or high nibbles of the 32 bytes at 16 + 32 (j / 2). One sub-block a step
+            // keeps the loop inside C2's inlining budget (two passed it: boxed vectors)
+            for (int j = 0; j < 8; j++) {
+                ShortVector q = bytesU(w, bo + 16 + 32L * (j >> 1)).lanewise(VectorOperators.LSHR, 4 * (j & 1))
+                        .and((short) 0xF);
+                intoFloats(q.rearrange(Q4K_SHUFFLE).mul((short) byteAt(sc, j)), s.w, wo + 256 * b + 32 * j);
             }
         }
     }
@@ -914,25 +918,25 @@ public final class VectorKernels extends Kernels {
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             s.d[slot * (n / 256) + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
-            for (int i = 0; i < 4; i++) { // as in dotQ6K
-                int h = i >> 1;
-                int p = i & 1;
-                ShortVector ql = bytesU(w, bo + 64L * h + 32L * p);
-                ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p);
-                ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
-                int xo = wo + 256 * b + 128 * h + 32 * p;
-                long so = bo + 192 + 8L * h + 2L * p;
-                intoFloats(lo.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scaleShorts(w, so)), s.w, xo);
-                intoFloats(hi.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scaleShorts(w, so + 4)), s.w, xo + 64);
+            // one 32-value chunk per step, as in dotQ6K: chunk i = k / 2 (h = i / 2, p = i % 2), its low (k even) or
+            // high nibbles. One chunk a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors)
+            for (int k = 0; k < 8; k++) {
+                int h = k >> 2;
+                int p = (k >> 1) & 1;
+                int high = k & 1;
+                ShortVector ql = bytesU(w, bo + 64L * h + 32L * p).lanewise(VectorOperators.LSHR, 4 * high);
+                ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p + 4 * high);
+                ShortVector q = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                // the signed scales at so and so + 1 spread over the permuted block (see Q6K_SECOND_SCALE), written
+                // out: a helper returning a vector got compiled on its own during warm-up and then ran boxed
+                long so = bo + 192 + 8L * h + 2L * p + 4L * high;
+                byte first = w.get(ValueLayout.JAVA_BYTE, so);
+                ShortVector scale = Q6K_SECOND_SCALE.and((short) (w.get(ValueLayout.JAVA_BYTE, so + 1) - first))
+                        .add(first);
+                intoFloats(q.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scale), s.w,
+                        wo + 256 * b + 128 * h + 32 * p + 64 * high);
             }
         }
-    }
-
-    /** The signed scales at {@code so} and {@code so + 1} spread over a permuted Q6_K block. */
-    private static ShortVector scaleShorts(MemorySegment w, long so) {
-        return ShortVector.broadcast(S512, w.get(ValueLayout.JAVA_BYTE, so))
-                .blend(w.get(ValueLayout.JAVA_BYTE, so + 1), Q6K_SECOND_SCALE);
     }
 
     /** {@link #dotQ6K} of a decoded row. */
@@ -998,40 +1002,42 @@ public final class VectorKernels extends Kernels {
         out[o + 3] = hsum(acc3);
     }
 
-    /**
-     * Rounds each lane to the nearest f16 value (ties to even) and back, for |x| ≤ 65504: the float bits are rounded
-     * at mantissa bit 13 for normal f16 numbers; below 2^-14 (f16 subnormals) adding and removing 0.75 rounds to a
-     * multiple of 2^-24.
-     */
-    static FloatVector roundF16(FloatVector x) {
-        IntVector bits = x.reinterpretAsInts();
-        IntVector r = bits.add(0xFFF).add(bits.lanewise(VectorOperators.LSHR, 13).and(1)).and(~0x1FFF);
-        FloatVector sub = x.add(0.75f).sub(0.75f).abs().reinterpretAsInts()
-                .or(bits.and(0x80000000)).reinterpretAsFloats(); // keep the sign of values that round to zero
-        return r.reinterpretAsFloats().blend(sub, x.abs().compare(VectorOperators.LT, 0x1p-14f));
-    }
-
     @Override
     public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
-        int i = 0;
-        FloatVector sv = FloatVector.broadcast(F512, s);
-        for (; i <= n - 16; i += 16) {
-            roundF16(FloatVector.fromArray(F512, v, vOff + i).fma(sv, FloatVector.fromArray(F512, acc, i)))
-                    .intoArray(acc, i);
-        }
-        for (; i < n; i++) {
-            acc[i] = Fp.roundF16(Math.fma(v[vOff + i], s, acc[i]));
-        }
+        fmaRoundF16(acc, v, vOff, s, true, n);
     }
 
     @Override
     public void scaleF16(float[] acc, float s, int n) {
+        fmaRoundF16(acc, acc, 0, s, false, n); // fma with -0 is the product, rounded once, -0 kept
+    }
+
+    /**
+     * {@code acc[i] = f16(fma(x[xOff + i], s, accumulate ? acc[i] : -0))} with f16() rounding to the nearest f16
+     * value (ties to even) and back, for |values| <= 65504. Adding and subtracting C = 1.5 * 2^(e + 13), e the lane's
+     * exponent, rounds to a multiple of C's ulp, 2^(e - 10): eleven significant bits, f16's precision. Below 2^-14
+     * (f16 subnormals) e is taken as -14, so C = 0.75 and the step is 2^-24, as f16 subnormals are spaced. The sign
+     * is put back for values that round to zero.
+     *
+     * <p>The rounding is written out here, in the one loop that needs it, on purpose. As a helper taking a
+     * FloatVector it was called from the C1-compiled loop while the JIT warmed up, got compiled on its own with
+     * boxed fallbacks (too big to inline afterwards), and the attention loop ran on those: about a tenth of a
+     * 512-token prefill. The earlier compare + blend form hit the same fallback.
+     */
+    private static void fmaRoundF16(float[] acc, float[] x, int xOff, float s, boolean accumulate, int n) {
+        FloatVector sv = FloatVector.broadcast(F512, s);
+        FloatVector negZero = FloatVector.broadcast(F512, -0f);
         int i = 0;
         for (; i <= n - 16; i += 16) {
-            roundF16(FloatVector.fromArray(F512, acc, i).mul(s)).intoArray(acc, i);
+            FloatVector y = FloatVector.fromArray(F512, x, xOff + i)
+                    .fma(sv, accumulate ? FloatVector.fromArray(F512, acc, i) : negZero);
+            IntVector bits = y.reinterpretAsInts();
+            IntVector exp = bits.lanewise(VectorOperators.LSHR, 23).and(0xFF).max(127 - 14);
+            FloatVector c = exp.add(13).lanewise(VectorOperators.LSHL, 23).or(0x400000).reinterpretAsFloats();
+            y.add(c).sub(c).reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(acc, i);
         }
         for (; i < n; i++) {
-            acc[i] = Fp.roundF16(acc[i] * s);
+            acc[i] = Fp.roundF16(Math.fma(x[xOff + i], s, accumulate ? acc[i] : -0f));
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -221,6 +222,43 @@ class KernelsTest {
             assertThat(Float.floatToRawIntBits(v)).isEqualTo(Float.floatToRawIntBits(s));
         }
         assertThat(v).isCloseTo(SCALAR.dot(a, 3, b, 5, n), org.assertj.core.data.Offset.offset(1e-4f * n));
+    }
+
+    /**
+     * The vector f16 rounding (scaleF16 by 1) against Float.floatToFloat16 for every exponent up to f16's largest
+     * value, with ties, values next to ties, f16 subnormals, float subnormals and signed zeros.
+     */
+    @Test
+    void vectorF16RoundingMatchesTheJdkForEveryExponent() {
+        SplittableRandom r = new SplittableRandom(16);
+        float[] x = new float[16];
+        float[] out = new float[16];
+        for (int biased = 0; biased <= 127 + 15; biased++) {
+            for (int round = 0; round < 64; round++) {
+                for (int l = 0; l < 16; l++) {
+                    int mantissa = switch (l) {
+                        case 0 -> 0;
+                        case 1 -> 0x1000; // a tie at f16 precision (bit 12 set, nothing below)
+                        case 2 -> 0x3000; // a tie with the kept bit odd
+                        case 3 -> 0x0FFF;
+                        case 4 -> 0x1001;
+                        default -> r.nextInt(1 << 23);
+                    };
+                    int sign = r.nextBoolean() ? 0x80000000 : 0;
+                    x[l] = Math.min(65504f, Float.intBitsToFloat(sign | biased << 23 | mantissa));
+                    if (sign != 0) {
+                        x[l] = Math.max(-65504f, x[l]);
+                    }
+                }
+                System.arraycopy(x, 0, out, 0, 16);
+                VECTOR.scaleF16(out, 1f, 16); // the vector loop's rounding of fma(x, 1, -0) = x
+                for (int l = 0; l < 16; l++) {
+                    int bits = Float.floatToRawIntBits(x[l]);
+                    assertThat(Float.floatToRawIntBits(out[l])).as("%s (bits %08x)", x[l], bits)
+                            .isEqualTo(Float.floatToRawIntBits(Fp.roundF16(x[l])));
+                }
+            }
+        }
     }
 
     @ParameterizedTest
