@@ -10,8 +10,11 @@ import dev.jinn.KvCacheType;
  * @param threads       CPU worker threads; 0 = all cores
  * @param contextLength positions a sequence may hold by default; 0 = the model's trained context length
  * @param kvCacheType   KV cache element type; null = F16
+ * @param mapWeights    true: memory-map the file (fast load); false: read it into process memory (see
+ *                      {@link dev.jinn.quant.gguf.GgufFile#read})
  */
-public record LoadOptions(String backend, int threads, int contextLength, KvCacheType kvCacheType) {
+public record LoadOptions(String backend, int threads, int contextLength, KvCacheType kvCacheType,
+                          boolean mapWeights) {
     public LoadOptions {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be >= 0 (0 = all cores), was " + threads);
@@ -27,9 +30,14 @@ public record LoadOptions(String backend, int threads, int contextLength, KvCach
         }
     }
 
-    /** Auto backend, all cores, the model's context, F16 KV cache. */
+    /** Weights memory-mapped. */
+    public LoadOptions(String backend, int threads, int contextLength, KvCacheType kvCacheType) {
+        this(backend, threads, contextLength, kvCacheType, true);
+    }
+
+    /** Auto backend, all cores, the model's context, F16 KV cache, weights mapped. */
     public static LoadOptions defaults() {
-        return new LoadOptions(null, 0, 0, KvCacheType.F16);
+        return new LoadOptions(null, 0, 0, KvCacheType.F16, true);
     }
 
     public static Builder builder() {
@@ -37,19 +45,23 @@ public record LoadOptions(String backend, int threads, int contextLength, KvCach
     }
 
     public LoadOptions withBackend(String name) {
-        return new LoadOptions(name, threads, contextLength, kvCacheType);
+        return new LoadOptions(name, threads, contextLength, kvCacheType, mapWeights);
     }
 
     public LoadOptions withThreads(int n) {
-        return new LoadOptions(backend, n, contextLength, kvCacheType);
+        return new LoadOptions(backend, n, contextLength, kvCacheType, mapWeights);
     }
 
     public LoadOptions withContextLength(int n) {
-        return new LoadOptions(backend, threads, n, kvCacheType);
+        return new LoadOptions(backend, threads, n, kvCacheType, mapWeights);
     }
 
     public LoadOptions withKvCacheType(KvCacheType t) {
-        return new LoadOptions(backend, threads, contextLength, t);
+        return new LoadOptions(backend, threads, contextLength, t, mapWeights);
+    }
+
+    public LoadOptions withMapWeights(boolean map) {
+        return new LoadOptions(backend, threads, contextLength, kvCacheType, map);
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -58,6 +70,7 @@ public record LoadOptions(String backend, int threads, int contextLength, KvCach
         private int threads;
         private int contextLength;
         private KvCacheType kvCacheType = KvCacheType.F16;
+        private boolean mapWeights = true;
 
         public Builder backend(String name) {
             this.backend = name;
@@ -79,8 +92,13 @@ public record LoadOptions(String backend, int threads, int contextLength, KvCach
             return this;
         }
 
+        public Builder mapWeights(boolean map) {
+            this.mapWeights = map;
+            return this;
+        }
+
         public LoadOptions build() {
-            return new LoadOptions(backend, threads, contextLength, kvCacheType);
+            return new LoadOptions(backend, threads, contextLength, kvCacheType, mapWeights);
         }
     }
 }

@@ -42,7 +42,7 @@ public final class ModelLoader {
         Objects.requireNonNull(ggufFile, "ggufFile");
         LoadOptions opts = options == null ? LoadOptions.defaults() : options;
         long t0 = System.nanoTime();
-        GgufFile file = GgufFile.open(ggufFile);
+        GgufFile file = opts.mapWeights() ? GgufFile.open(ggufFile) : GgufFile.read(ggufFile);
         try {
             ModelConfig cfg = GgufModelConfig.read(file);
             if (opts.contextLength() > 0) {

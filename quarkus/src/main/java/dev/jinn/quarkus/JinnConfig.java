@@ -39,6 +39,10 @@ public interface JinnConfig {
     interface ModelFile {
         /** The .gguf file to load; required unless jinn.scripted=true. */
         Optional<Path> path();
+
+        /** Memory-map the weights (true) or read them into process memory first (false; see ModelOptions). */
+        @WithDefault("true")
+        boolean mapWeights();
     }
 
     /** {@code jinn.generation.*}: defaults of the GenerationOptions bean (unset = the model's recommendation). */

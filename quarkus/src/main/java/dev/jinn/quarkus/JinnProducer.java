@@ -39,7 +39,8 @@ public final class JinnProducer {
         var path = config.model().path().orElseThrow(() -> new JinnException("jinn.model.path is not set: give the "
                 + ".gguf file to load (or set jinn.scripted=true in tests, or produce your own dev.jinn.Model)"));
         ModelOptions options = ModelOptions.builder().backend(config.backend()).threads(config.threads())
-                .contextLength(config.contextLength()).kvCacheType(config.kvCacheType()).build();
+                .contextLength(config.contextLength()).kvCacheType(config.kvCacheType())
+                .mapWeights(config.model().mapWeights()).build();
         LOG.infof("Loading %s (%s backend)", path, options.backend());
         return Model.load(path, options);
     }

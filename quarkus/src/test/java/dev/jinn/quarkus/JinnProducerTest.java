@@ -24,8 +24,10 @@ class JinnProducerTest {
     record Config(boolean scripted, String backend, int threads, int contextLength, String kvCacheType,
             JinnConfig.ModelFile model, JinnConfig.Generation generation) implements JinnConfig {}
 
+    record File(Optional<Path> path, boolean mapWeights) implements JinnConfig.ModelFile {}
+
     private static Config config(boolean scripted, Path path, Gen gen) {
-        return new Config(scripted, "auto", 0, 0, "f16", () -> Optional.ofNullable(path), gen);
+        return new Config(scripted, "auto", 0, 0, "f16", new File(Optional.ofNullable(path), true), gen);
     }
 
     private static final Gen DEFAULT_GEN = new Gen(1024, OptionalLong.empty(), -1, OptionalDouble.empty(),

@@ -46,6 +46,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", defaultValue = "F16", description = "KV cache type: ${COMPLETION-CANDIDATES}.")
     KvCacheType kvCache;
 
+    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file: a slower "
+            + "load, faster decode of large models.")
+    boolean noMmap;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -58,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need -p >= 0, -n >= 0 (not both 0) and -r >= 1");
         }
         int cores = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        LoadOptions opts = new LoadOptions(backend, threads, 0, kvCache);
+        LoadOptions opts = new LoadOptions(backend, threads, 0, kvCache, !noMmap);
         long t0 = System.nanoTime();
         try (LoadedModel m = ModelLoader.load(model, opts)) {
             double loadS = (System.nanoTime() - t0) / 1e9;

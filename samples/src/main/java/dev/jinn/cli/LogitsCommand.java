@@ -44,12 +44,16 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", defaultValue = "F16", description = "KV cache type: ${COMPLETION-CANDIDATES}.")
     KvCacheType kvCache;
 
+    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file: a slower "
+            + "load, faster decode of large models.")
+    boolean noMmap;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        LoadOptions opts = new LoadOptions(backend, threads, 0, kvCache);
+        LoadOptions opts = new LoadOptions(backend, threads, 0, kvCache, !noMmap);
         try (LoadedModel m = ModelLoader.load(model, opts)) {
             Transformer t = m.transformer();
             float[] logits;

@@ -23,6 +23,10 @@ final class ModelArgs {
     @Option(names = "--backend", paramLabel = "NAME", description = "cpu, gpu or auto (default: auto).")
     String backend = "auto";
 
+    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file: a slower "
+            + "load, faster decode of large models.")
+    boolean noMmap;
+
     /** The model file to use: --model, else the demo model under jinn.home. */
     Path modelPath() {
         if (model != null) {
@@ -38,6 +42,6 @@ final class ModelArgs {
 
     Model load() {
         return Model.load(modelPath(), ModelOptions.builder().backend(backend).threads(threads)
-                .contextLength(contextLength).build());
+                .contextLength(contextLength).mapWeights(!noMmap).build());
     }
 }

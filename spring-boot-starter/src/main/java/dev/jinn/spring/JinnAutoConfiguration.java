@@ -45,7 +45,8 @@ public final class JinnAutoConfiguration {
                     + "jinn.scripted=true in tests, or define your own dev.jinn.Model bean)");
         }
         ModelOptions options = ModelOptions.builder().backend(properties.getBackend()).threads(properties.getThreads())
-                .contextLength(properties.getContextLength()).kvCacheType(properties.getKvCacheType()).build();
+                .contextLength(properties.getContextLength()).kvCacheType(properties.getKvCacheType())
+                .mapWeights(properties.getModel().isMapWeights()).build();
         LOG.info("Loading {} ({} backend)", properties.getModel().getPath(), options.backend());
         return Model.load(properties.getModel().getPath(), options);
     }

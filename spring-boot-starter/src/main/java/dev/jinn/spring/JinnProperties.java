@@ -42,9 +42,13 @@ public final class JinnProperties {
     public static final class ModelFile {
         /** The model to load: a .gguf file. Required unless jinn.scripted=true. */
         private Path path;
+        /** Memory-map the weights (true) or read them into process memory first (false; see ModelOptions). */
+        private boolean mapWeights = true;
 
         public Path getPath() { return path; }
         public void setPath(Path path) { this.path = path; }
+        public boolean isMapWeights() { return mapWeights; }
+        public void setMapWeights(boolean mapWeights) { this.mapWeights = mapWeights; }
     }
 
     /** {@code jinn.generation.*}: defaults of the GenerationOptions bean (unset = the model's recommendation). */

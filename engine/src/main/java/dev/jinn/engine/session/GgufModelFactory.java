@@ -74,6 +74,7 @@ public final class GgufModelFactory implements ModelFactory {
                 .threads(options.threads())
                 .contextLength(options.contextLength())
                 .kvCacheType(options.kvCacheType())
+                .mapWeights(options.mapWeights())
                 .build();
         LoadedModel loaded = ModelLoader.load(path, lo);
         try {

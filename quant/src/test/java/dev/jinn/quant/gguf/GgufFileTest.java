@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jinn.ModelFileException;
 import dev.jinn.quant.GgmlType;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -171,5 +174,34 @@ class GgufFileTest {
     void missingFileIsAModelFileException() {
         assertThatThrownBy(() -> GgufFile.open(GOLDEN.resolve("nope.gguf")))
                 .isInstanceOf(ModelFileException.class).hasMessageContaining("nope.gguf");
+        assertThatThrownBy(() -> GgufFile.read(GOLDEN.resolve("nope.gguf")))
+                .isInstanceOf(ModelFileException.class).hasMessageContaining("nope.gguf");
+    }
+
+    /** read() holds the same bytes, tensors and metadata as the mapping, and is closed the same way. */
+    @Test
+    void readingIntoMemoryGivesWhatMappingGives() {
+        GgufFile read;
+        try (GgufFile mapped = GgufFile.open(GOLDEN.resolve("golden-q4_k_m.gguf"))) {
+            read = GgufFile.read(GOLDEN.resolve("golden-q4_k_m.gguf"));
+            assertThat(read.fileSize()).isEqualTo(mapped.fileSize());
+            assertThat(read.metadata().keys()).isEqualTo(mapped.metadata().keys());
+            assertThat(read.tensors()).hasSameSizeAs(mapped.tensors());
+            for (GgufTensorInfo t : mapped.tensors()) {
+                assertThat(read.data(t).mismatch(mapped.data(t))).as(t.name()).isEqualTo(-1L);
+            }
+        }
+        GgufTensorInfo t = read.requireTensor("output_norm.weight");
+        MemorySegment slice = read.data(t);
+        read.close();
+        assertThatThrownBy(() -> slice.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void readRefusesAMalformedFileAsOpenDoes(@TempDir Path dir) throws IOException {
+        Path junk = dir.resolve("junk.gguf");
+        Files.write(junk, new byte[] {'G', 'G', 'U', 'F', 9, 0, 0, 0});
+        assertThatThrownBy(() -> GgufFile.read(junk)).isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("junk.gguf").hasMessageContaining("version");
     }
 }

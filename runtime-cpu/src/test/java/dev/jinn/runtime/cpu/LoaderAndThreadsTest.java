@@ -41,6 +41,15 @@ class LoaderAndThreadsTest {
     }
 
     @Test
+    void weightsReadIntoMemoryGiveTheLogitsOfMappedWeights() {
+        float[] mapped = run(2, PROMPT);
+        try (LoadedModel m = ModelLoader.load(Q4, LoadOptions.builder().threads(2).mapWeights(false).build());
+             SequenceState s = m.transformer().newSequence(64)) {
+            assertThat(m.transformer().forward(s, PROMPT, true)).containsExactly(mapped);
+        }
+    }
+
+    @Test
     void loadsWithTheCpuBackendAndDescribesTheModel() {
         try (LoadedModel m = ModelLoader.load(Q4, LoadOptions.defaults())) {
             assertThat(m.backendName()).isEqualTo("cpu");
