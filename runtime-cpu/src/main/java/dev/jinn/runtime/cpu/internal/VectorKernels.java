@@ -840,7 +840,11 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** {@link #dotQ6KDecoded4} from {@link #blockSums}' sums, as {@link #finishQ4K4} is for Q4_K. */
+    /**
+     * {@link #dotQ6KDecoded4} from {@link #blockSums}' sums, as {@link #finishQ4K4} is for Q4_K. The two repeat their
+     * set-up on purpose, as the one-token tiles do: one method for both would branch per block and carry both bodies
+     * against C2's inlining budget.
+     */
     private static void finishQ6K4(RowScratch s, QuantizedActivations a, int xOff, int n, int k, float[] out, int o) {
         float[] sums = s.sums;
         float[] d = a.d;
