@@ -42,7 +42,7 @@ public final class ModelLoader {
         Objects.requireNonNull(ggufFile, "ggufFile");
         LoadOptions opts = options == null ? LoadOptions.defaults() : options;
         long t0 = System.nanoTime();
-        GgufFile file = opts.mapWeights() ? GgufFile.open(ggufFile) : GgufFile.read(ggufFile);
+        GgufFile file = GgufFile.open(ggufFile);
         try {
             ModelConfig cfg = GgufModelConfig.read(file);
             if (opts.contextLength() > 0) {
@@ -54,6 +54,13 @@ public final class ModelLoader {
             int planned = opts.contextLength() > 0 ? opts.contextLength() : Math.min(cfg.contextLength(), DEFAULT_CONTEXT);
             MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), planned, MAX_BATCH, opts.kvCacheType(), threads);
             BackendProvider provider = Backends.select(opts.backend(), plan);
+            if (!opts.mapWeights()) {
+                // read only once the header is valid and a backend with memory for the plan is chosen: the read
+                // takes seconds to minutes, the mapping above none
+                GgufFile read = GgufFile.read(ggufFile);
+                file.close();
+                file = read;
+            }
             Backend backend = provider.create(new BackendOptions(opts.threads()));
             try {
                 TransformerWeights weights = weights(file, cfg, backend);
