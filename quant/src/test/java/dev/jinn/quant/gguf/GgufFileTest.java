@@ -2,10 +2,12 @@ package dev.jinn.quant.gguf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jinn.ModelFileException;
 import dev.jinn.quant.GgmlType;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -195,6 +197,20 @@ class GgufFileTest {
         MemorySegment slice = read.data(t);
         read.close();
         assertThatThrownBy(() -> slice.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    /** A (sparse) file larger than the memory available is refused before anything is allocated or read. */
+    @Test
+    void readRefusesAFileLargerThanTheAvailableMemory(@TempDir Path dir) throws IOException {
+        long available = GgufFile.availableMemory();
+        assumeTrue(available > 0, "MemAvailable is readable (Linux)");
+        Path big = dir.resolve("huge.gguf");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(available + (1L << 30));
+        }
+        assertThatThrownBy(() -> GgufFile.read(big)).isInstanceOf(ModelFileException.class)
+                .hasMessageContaining("huge.gguf").hasMessageContaining("GiB is available")
+                .hasMessageContaining("load it mapped");
     }
 
     @Test
