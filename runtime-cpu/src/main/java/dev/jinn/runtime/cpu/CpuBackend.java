@@ -16,14 +16,19 @@ import java.lang.foreign.MemorySegment;
  * The CPU backend: weights used in place from the mapped file, activations on the heap, a fixed worker pool.
  * Mat-muls prepare the activations once per call as llama.cpp does (int8 blocks for the quantized types) and
  * split the weight rows across the workers; attention is split by KV head. Thread-safe as {@link Backend} requires.
+ *
+ * <p>Consecutive mat-muls of one thread that read the same input (a layer's Q, K and V projections; its gate and up
+ * projections) are queued, as the {@link Backend} contract allows, and run as one hand-out of work when any other op
+ * comes: one wake-up of the workers instead of three, and the small K and V matrices balance the cores at the end
+ * of the large Q one. A decode step of a 1.5B model hands out 141 jobs instead of 225.
  */
 public final class CpuBackend implements Backend {
-    /** Rows per work item: large enough to amortise the hand-off, small enough to balance two cores. */
+    /** Fewest rows per work item: enough to amortise the hand-off, few enough to balance the cores at the end. */
     private static final int MIN_ROWS_PER_TASK = 16;
 
     private final Kernels kernels;
     private final WorkerPool pool;
-    private final ThreadLocal<QuantizedActivations> activations = ThreadLocal.withInitial(QuantizedActivations::new);
+    private final ThreadLocal<PendingMatmuls> pending = ThreadLocal.withInitial(PendingMatmuls::new);
     private final ThreadLocal<AttentionScratch> attentionScratch = ThreadLocal.withInitial(AttentionScratch::new);
     private volatile boolean closed;
 
@@ -95,6 +100,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void embed(WeightTensor table, int[] tokens, int from, int n, Tensor out) {
+        flush();
         CpuWeight w = (CpuWeight) table;
         CpuTensor o = (CpuTensor) out;
         for (int i = 0; i < n; i++) {
@@ -108,6 +114,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rmsNorm(Tensor x, int n, WeightTensor weight, float eps, Tensor out) {
+        flush();
         CpuTensor xt = (CpuTensor) x;
         CpuTensor o = (CpuTensor) out;
         float[] w = ((CpuWeight) weight).floats();
@@ -137,20 +144,137 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("matmul " + w.name + " [" + w.rows + " x " + w.cols + "] with input "
                     + xt.rows + " x " + xt.cols + " into " + o.rows + " x " + o.cols + " for " + n + " rows");
         }
-        QuantizedActivations a = activations.get();
-        kernels.prepare(w.type, xt.data, n, w.cols, a);
-        float[] b = bias == null ? null : ((CpuWeight) bias).floats();
-        int rowsPerTask = Math.max(MIN_ROWS_PER_TASK, w.rows / (pool.threads() * 8));
-        int tasks = (w.rows + rowsPerTask - 1) / rowsPerTask;
-        pool.parallelFor(tasks, task -> {
-            int r0 = task * rowsPerTask;
-            int r1 = Math.min(w.rows, r0 + rowsPerTask);
-            kernels.matRows(w.type, w.data, w.rowBytes, r0, r1, a, n, w.cols, o.data, o.cols, b);
-        });
+        PendingMatmuls p = pending.get();
+        if (!p.accepts(xt, n, o)) {
+            p.run();
+        }
+        p.add(w, xt, n, bias == null ? null : ((CpuWeight) bias).floats(), o);
+    }
+
+    /** Runs this thread's queued mat-muls: every op but {@link #matmul} calls it first. */
+    private void flush() {
+        pending.get().run();
+    }
+
+    /**
+     * One thread's queued mat-muls: they share the input rows and the row count and write distinct outputs. Run as one
+     * {@link WorkerPool#parallelFor} in order of arrival, with row tasks of decreasing size.
+     */
+    private final class PendingMatmuls {
+        static final int MAX = 4;
+        final CpuWeight[] weights = new CpuWeight[MAX];
+        final float[][] biases = new float[MAX][];
+        final CpuTensor[] outs = new CpuTensor[MAX];
+        /** Prepared activations per queued mat-mul; a slot is shared by mat-muls of the same type and width. */
+        final QuantizedActivations[] slots = new QuantizedActivations[MAX];
+        final QuantizedActivations[] prepared = new QuantizedActivations[MAX];
+        /** Task t runs rows taskRow[t] up to the next task's first row (or the end) of mat-mul taskMatmul[t]. */
+        int[] taskMatmul = new int[64];
+        int[] taskRow = new int[64];
+        CpuTensor x;
+        int n;
+        int count;
+
+        /**
+         * Whether a mat-mul can join: same input and rows, and no queued one writes its output or the input (all read
+         * the input when the queue runs, before any writes; one that writes it must be the last).
+         */
+        boolean accepts(CpuTensor input, int rows, CpuTensor out) {
+            if (count == 0) {
+                return true;
+            }
+            if (count == MAX || input != x || rows != n) {
+                return false;
+            }
+            for (int i = 0; i < count; i++) {
+                if (outs[i] == out || outs[i] == x) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void add(CpuWeight w, CpuTensor input, int rows, float[] bias, CpuTensor out) {
+            x = input;
+            n = rows;
+            weights[count] = w;
+            biases[count] = bias;
+            outs[count] = out;
+            count++;
+        }
+
+        void run() {
+            if (count == 0) {
+                return;
+            }
+            try {
+                checkOpen();
+                int tasks = 0;
+                int threads = pool.threads();
+                for (int i = 0; i < count; i++) {
+                    CpuWeight w = weights[i];
+                    prepared[i] = null;
+                    for (int j = 0; j < i && prepared[i] == null; j++) {
+                        if (weights[j].type == w.type && weights[j].cols == w.cols) {
+                            prepared[i] = prepared[j];
+                        }
+                    }
+                    if (prepared[i] == null) {
+                        if (slots[i] == null) {
+                            slots[i] = new QuantizedActivations();
+                        }
+                        prepared[i] = slots[i];
+                        kernels.prepare(w.type, x.data, n, w.cols, prepared[i]);
+                    }
+                    // guided sizes: each task a 1/(2 * threads) share of the rows left, in whole multiples of
+                    // MIN_ROWS_PER_TASK, so the last tasks are small and both cores end together
+                    for (int r = 0; r < w.rows; ) {
+                        tasks = addTask(tasks, i, r);
+                        int share = (w.rows - r) / (2 * threads);
+                        r += Math.max(MIN_ROWS_PER_TASK, share / MIN_ROWS_PER_TASK * MIN_ROWS_PER_TASK);
+                    }
+                }
+                addTask(tasks, count, 0);
+                pool.parallelFor(tasks, task -> {
+                    int i = taskMatmul[task];
+                    CpuWeight w = weights[i];
+                    CpuTensor o = outs[i];
+                    int r0 = taskRow[task];
+                    int r1 = taskMatmul[task + 1] == i ? taskRow[task + 1] : w.rows;
+                    kernels.matRows(w.type, w.data, w.rowBytes, r0, r1, prepared[i], n, w.cols, o.data, o.cols,
+                            biases[i]);
+                });
+            } finally {
+                discard();
+            }
+        }
+
+        private int addTask(int t, int matmul, int row) {
+            if (t == taskRow.length) {
+                taskRow = java.util.Arrays.copyOf(taskRow, 2 * t);
+                taskMatmul = java.util.Arrays.copyOf(taskMatmul, 2 * t);
+            }
+            taskMatmul[t] = matmul;
+            taskRow[t] = row;
+            return t + 1;
+        }
+
+        /** Forgets the queue (after running it, or when the backend closes). */
+        void discard() {
+            for (int i = 0; i < count; i++) {
+                weights[i] = null;
+                biases[i] = null;
+                outs[i] = null;
+                prepared[i] = null;
+            }
+            x = null;
+            count = 0;
+        }
     }
 
     @Override
     public void rope(Tensor x, int n, int heads, int headDim, int startPos, float theta, boolean neox) {
+        flush();
         CpuTensor t = (CpuTensor) x;
         // ggml_rope_cache_init: theta_i = pos * base^(-2i/d), advanced by repeated float multiplication
         float thetaScale = (float) Math.pow(theta, -2.0f / headDim);
@@ -182,6 +306,7 @@ public final class CpuBackend implements Backend {
     public void attention(KvCache cache, int layer, Tensor q, Tensor k, Tensor v, int n, int startPos,
                           int heads, int kvHeads, int headDim, Tensor out) {
         checkOpen();
+        flush();
         CpuKvCache c = (CpuKvCache) cache;
         CpuTensor qt = (CpuTensor) q;
         CpuTensor kt = (CpuTensor) k;
@@ -283,6 +408,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void swiglu(Tensor gate, Tensor up, int n, Tensor out) {
+        flush();
         CpuTensor g = (CpuTensor) gate;
         CpuTensor u = (CpuTensor) up;
         CpuTensor o = (CpuTensor) out;
@@ -295,6 +421,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void add(Tensor x, Tensor y, int n) {
+        flush();
         CpuTensor a = (CpuTensor) x;
         CpuTensor b = (CpuTensor) y;
         for (int i = 0; i < n * a.cols; i++) {
@@ -304,6 +431,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int n) {
+        flush();
         CpuTensor s = (CpuTensor) src;
         CpuTensor d = (CpuTensor) dst;
         int cols = Math.min(s.cols, d.cols);
@@ -314,12 +442,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void read(Tensor t, int row, float[] dst, int dstOffset) {
+        flush();
         CpuTensor c = (CpuTensor) t;
         System.arraycopy(c.data, row * c.cols, dst, dstOffset, c.cols);
     }
 
     @Override
+    public void endStep() {
+        flush();
+    }
+
+    @Override
     public void close() {
+        pending.get().discard();
         if (!closed) {
             closed = true;
             pool.close();

@@ -78,8 +78,8 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * How long an idle worker, and a caller waiting for its helpers, poll before they block: {@code
-     * -Djinn.cpu.spinMicros}, default 200. A decode step hands out about two hundred short jobs (a third of a
-     * millisecond each at 1.5B); waking a parked thread costs tens of microseconds on a virtual machine, so a worker
+     * -Djinn.cpu.spinMicros}, default 200. A decode step hands out about 140 short jobs (half a millisecond
+     * each at 1.5B); waking a parked thread costs tens of microseconds on a virtual machine, so a worker
      * that has just finished keeps polling for the next one. 0 blocks at once.
      */
     static long spinMicrosProperty() {
