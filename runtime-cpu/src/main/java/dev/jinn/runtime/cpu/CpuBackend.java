@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Consecutive mat-muls of one thread that read the same input (a layer's Q, K and V projections; its gate and up
  * projections) are queued, as the {@link Backend} contract allows, and run as one hand-out of work when any other op
  * comes: one wake-up of the workers instead of three, and the small K and V matrices balance the cores at the end
- * of the large Q one. A decode step of a 1.5B model hands out 141 jobs instead of 225.
+ * of the large Q one. A decode step of a 1.5B model hands out 141 jobs instead of 225. A mat-mul's arguments are
+ * checked when it is issued; a failure while the queue runs (a closed backend) is thrown by the op that ran it.
  */
 public final class CpuBackend implements Backend {
     /** Fewest rows per work item: enough to amortise the hand-off, few enough to balance the cores at the end. */

@@ -229,6 +229,23 @@ class QueuedMatmulTest {
     }
 
     @Test
+    void aQueueLeftWhenAnotherThreadClosesTheBackendFailsAtTheNextOp() throws Exception {
+        CpuBackend b = new CpuBackend(2, VECTOR);
+        W w = weight(b, GgmlType.Q4_K, 32, COLS, 95);
+        Tensor x = b.tensor(1, COLS);
+        Tensor y = b.tensor(1, 32);
+        fill(b, x, 1, 96);
+        b.matmul(w.handle, x, 1, null, y);
+        Thread closer = new Thread(b::close);
+        closer.start();
+        closer.join();
+        float[] dst = new float[32];
+        assertThatThrownBy(() -> b.read(y, 0, dst, 0)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        b.read(y, 0, dst, 0); // the queue is gone after the failure: no second error
+    }
+
+    @Test
     void closingWithAQueuedMatmulDropsIt() {
         CpuBackend b = new CpuBackend(2, VECTOR);
         W w = weight(b, GgmlType.Q4_K, 32, COLS, 91);
