@@ -128,11 +128,13 @@ public class MatVecBenchmark {
     @Benchmark
     public void matVec() {
         backend.matmul(weight, x1, 1, null, out1);
+        backend.endStep(); // the CPU backend queues mat-muls until another op: run it inside the measurement
     }
 
     /** Prefill: 64 tokens per weight pass (divide the time by 64 for per-token cost). */
     @Benchmark
     public void matMat64() {
         backend.matmul(weight, xBatch, BATCH, null, outBatch);
+        backend.endStep();
     }
 }
