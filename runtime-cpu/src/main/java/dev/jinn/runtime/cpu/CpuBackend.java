@@ -147,21 +147,23 @@ public final class CpuBackend implements Backend {
         }
         PendingMatmuls p = pending.get();
         if (!p.accepts(xt, n, o)) {
-            p.run();
+            p.run(this);
         }
         p.add(w, xt, n, bias == null ? null : ((CpuWeight) bias).floats(), o);
     }
 
     /** Runs this thread's queued mat-muls: every op but {@link #matmul} calls it first. */
     private void flush() {
-        pending.get().run();
+        pending.get().run(this);
     }
 
     /**
      * One thread's queued mat-muls: they share the input rows and the row count and write distinct outputs. Run as one
-     * {@link WorkerPool#parallelFor} in order of arrival, with row tasks of decreasing size.
+     * {@link WorkerPool#parallelFor} in order of arrival, with row tasks of decreasing size. Static, and holding
+     * nothing between runs: a thread's value of a ThreadLocal must not reach the backend, or every thread that ever
+     * ran a mat-mul would keep a closed backend (and its buffers) alive.
      */
-    private final class PendingMatmuls {
+    private static final class PendingMatmuls {
         static final int MAX = 4;
         final CpuWeight[] weights = new CpuWeight[MAX];
         final float[][] biases = new float[MAX][];
@@ -204,14 +206,15 @@ public final class CpuBackend implements Backend {
             count++;
         }
 
-        void run() {
+        void run(CpuBackend backend) {
             if (count == 0) {
                 return;
             }
             try {
-                checkOpen();
+                backend.checkOpen();
+                Kernels kernels = backend.kernels;
                 int tasks = 0;
-                int threads = pool.threads();
+                int threads = backend.pool.threads();
                 for (int i = 0; i < count; i++) {
                     CpuWeight w = weights[i];
                     prepared[i] = null;
@@ -236,7 +239,7 @@ public final class CpuBackend implements Backend {
                     }
                 }
                 addTask(tasks, count, 0);
-                pool.parallelFor(tasks, task -> {
+                backend.pool.parallelFor(tasks, task -> {
                     int i = taskMatmul[task];
                     CpuWeight w = weights[i];
                     CpuTensor o = outs[i];

@@ -8,6 +8,7 @@ import dev.jinn.runtime.cpu.CpuBackend;
 import dev.jinn.spi.Tensor;
 import dev.jinn.spi.WeightTensor;
 import java.lang.foreign.Arena;
+import java.lang.ref.WeakReference;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -243,6 +244,30 @@ class QueuedMatmulTest {
         assertThatThrownBy(() -> b.read(y, 0, dst, 0)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
         b.read(y, 0, dst, 0); // the queue is gone after the failure: no second error
+    }
+
+    /** Runs queued mat-muls on this thread with a backend that is then closed and forgotten. */
+    static WeakReference<CpuBackend> usedAndClosed() {
+        CpuBackend b = new CpuBackend(2, VECTOR);
+        W w = weight(b, GgmlType.Q4_K, 32, COLS, 97);
+        Tensor x = b.tensor(1, COLS);
+        Tensor y = b.tensor(1, 32);
+        fill(b, x, 1, 98);
+        b.matmul(w.handle, x, 1, null, y);
+        read(b, y, 1);
+        b.close();
+        return new WeakReference<>(b);
+    }
+
+    @Test
+    void aClosedBackendIsNotKeptByTheThreadsThatUsedIt() throws InterruptedException {
+        WeakReference<CpuBackend> ref = usedAndClosed();
+        for (int i = 0; i < 50 && ref.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(ref.get()).as("the backend, after close, once nothing but this thread's thread-locals can reach it")
+                .isNull();
     }
 
     @Test
