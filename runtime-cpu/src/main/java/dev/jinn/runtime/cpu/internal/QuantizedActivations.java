@@ -30,10 +30,18 @@ public final class QuantizedActivations {
      */
     public float[] qf = new float[0];
     public GgmlType qfType;
+    /** For the batched Q4_K kernel: each super-block's eight {@link #bsum32} twice over, {@code [rows][cols / 256][16]}. */
+    public int[] bsum32x2 = new int[0];
 
     void ensureFloats(int size) {
         if (f.length < size) {
             f = new float[size];
+        }
+    }
+
+    void ensureBsum32x2(int size) {
+        if (bsum32x2.length < size) {
+            bsum32x2 = new int[size];
         }
     }
 

@@ -435,14 +435,16 @@ public final class VectorKernels extends Kernels {
 
     /**
      * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
-     * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}) and {@code dmin[k * cols / 256]}, its six-bit mins at
-     * {@code mins[k * cols / 32]}.
+     * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}) and {@code dmin[k * cols / 256]}; the six-bit mins of
+     * its block b at {@code mins[8 * (b * ROW_TILE + k)]} and the block's dmin four times at
+     * {@code dmin4[4 * (b * ROW_TILE + k)]}, so that two rows' mins and dmins are one load ({@link #addQ4KMins4}).
      */
     private static final class RowScratch {
         float[] w = new float[0];
         float[] d = new float[0];
         float[] dmin = new float[0];
         int[] mins = new int[0];
+        float[] dmin4 = new float[0];
         /**
          * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of each
          * super-block b at {@code ((k * ROW_TILE + r) * cols / 256 + b) * 16}, ROW_TILE * TOKEN_TILE * cols / 16
@@ -461,6 +463,7 @@ public final class VectorKernels extends Kernels {
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 dmin = new float[ROW_TILE * cols / 256];
                 mins = new int[ROW_TILE * cols / 32];
+                dmin4 = new float[ROW_TILE * cols / 64];
             }
             return this;
         }
@@ -480,6 +483,14 @@ public final class VectorKernels extends Kernels {
                 }
             }
             a.qfType = type;
+            if (type == GgmlType.Q4_K) {
+                int blocks = rows * cols / 256;
+                a.ensureBsum32x2(16 * blocks);
+                for (int b = 0; b < blocks; b++) {
+                    System.arraycopy(a.bsum32, 8 * b, a.bsum32x2, 16 * b, 8);
+                    System.arraycopy(a.bsum32, 8 * b, a.bsum32x2, 16 * b + 8, 8);
+                }
+            }
         }
     }
 
@@ -652,11 +663,16 @@ public final class VectorKernels extends Kernels {
             int u2 = w.get(LE_INT, bo + 12);
             long sc = k4Scales(u0, u2);
             long m = k4Mins(u1, u2);
+            int mo = 8 * (b * ROW_TILE + slot);
             for (int j = 0; j < 8; j++) {
-                s.mins[8 * (so + b) + j] = byteAt(m, j);
+                s.mins[mo + j] = byteAt(m, j);
             }
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            s.dmin[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            s.dmin[so + b] = dmin;
+            for (int i = 0; i < 4; i++) {
+                s.dmin4[4 * (b * ROW_TILE + slot) + i] = dmin;
+            }
             // sub-block j: the low (j even) or high nibbles of the 32 bytes at 16 + 32 (j / 2). One sub-block a step
             // keeps the loop inside C2's inlining budget (two passed it: boxed vectors)
             for (int j = 0; j < 8; j++) {
@@ -688,7 +704,7 @@ public final class VectorKernels extends Kernels {
             FloatVector x = v0.add(v1);
             FloatVector quads = x.add(x.rearrange(SWAP_8)); // quad l in lanes l and l + 8
             // the mins as dotQ4K takes them: four pair sums, each into its own lane with a fused multiply-add
-            LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b)
+            LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
                     .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
             float da = d[x0 / 256];
             mins = FloatVector.broadcast(F128, -da * s.dmin[b])
@@ -888,33 +904,46 @@ public final class VectorKernels extends Kernels {
         return (r0 + r2) + (r1 + r3);
     }
 
-    /** Adds the mins part of {@link #dotQ4KDecoded} for one token and a tile's four rows to {@code out[o..o+3]}. */
+    /**
+     * Adds the mins part of {@link #dotQ4KDecoded} for one token and a tile's four rows to {@code out[o..o+3]}: two rows
+     * per vector (their mins and dmins are adjacent, see {@link RowScratch}; the activations' 32-value sums come twice
+     * over from {@link QuantizedActivations#bsum32x2}), each lane through the same multiply, pair sum and fused
+     * multiply-add as the one-row kernel's lane, so the result is bit for bit the same.
+     */
     private static void addQ4KMins4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
         float[] d = a.d;
-        int[] bsum32 = a.bsum32;
+        int[] bs2 = a.bsum32x2;
         int[] mins = s.mins;
+        float[] dmin4 = s.dmin4;
         int nb = n / 256;
-        FloatVector m0 = FloatVector.zero(F128), m1 = m0, m2 = m0, m3 = m0;
+        FloatVector m01 = FloatVector.zero(F256), m23 = m01;
         for (int b = 0; b < nb; b++) {
             int x0 = xOff + 256 * b;
             float da = d[x0 / 256];
-            IntVector bs = IntVector.fromArray(I256, bsum32, x0 / 32);
-            m0 = FloatVector.broadcast(F128, -da * s.dmin[b]).fma((FloatVector) pairSums256(
-                    IntVector.fromArray(I256, mins, 8 * b).mul(bs)).convertShape(VectorOperators.L2F, F128, 0), m0);
-            m1 = FloatVector.broadcast(F128, -da * s.dmin[nb + b]).fma((FloatVector) pairSums256(
-                    IntVector.fromArray(I256, mins, 8 * (nb + b)).mul(bs)).convertShape(VectorOperators.L2F, F128, 0), m1);
-            m2 = FloatVector.broadcast(F128, -da * s.dmin[2 * nb + b]).fma((FloatVector) pairSums256(
-                    IntVector.fromArray(I256, mins, 8 * (2 * nb + b)).mul(bs)).convertShape(VectorOperators.L2F, F128, 0),
-                    m2);
-            m3 = FloatVector.broadcast(F128, -da * s.dmin[3 * nb + b]).fma((FloatVector) pairSums256(
-                    IntVector.fromArray(I256, mins, 8 * (3 * nb + b)).mul(bs)).convertShape(VectorOperators.L2F, F128, 0),
-                    m3);
+            IntVector bs = IntVector.fromArray(I512, bs2, x0 / 16);
+            int mo = 8 * ROW_TILE * b;
+            int so = 4 * ROW_TILE * b;
+            LongVector p01 = pairSums(IntVector.fromArray(I512, mins, mo).mul(bs));
+            LongVector p23 = pairSums(IntVector.fromArray(I512, mins, mo + 16).mul(bs));
+            m01 = FloatVector.fromArray(F256, dmin4, so).mul(-da)
+                    .fma((FloatVector) p01.convertShape(VectorOperators.L2F, F256, 0), m01);
+            m23 = FloatVector.fromArray(F256, dmin4, so + 8).mul(-da)
+                    .fma((FloatVector) p23.convertShape(VectorOperators.L2F, F256, 0), m23);
         }
-        out[o] += (m0.lane(0) + m0.lane(2)) + (m0.lane(1) + m0.lane(3));
-        out[o + 1] += (m1.lane(0) + m1.lane(2)) + (m1.lane(1) + m1.lane(3));
-        out[o + 2] += (m2.lane(0) + m2.lane(2)) + (m2.lane(1) + m2.lane(3));
-        out[o + 3] += (m3.lane(0) + m3.lane(2)) + (m3.lane(1) + m3.lane(3));
+        // (l0 + l2) + (l1 + l3) of each row's four lanes, two rows a vector (float addition is commutative, so the
+        // mirrored lanes hold the same sums)
+        m01 = m01.add(m01.rearrange(SWAP_2_256));
+        m01 = m01.add(m01.rearrange(SWAP_1_256));
+        m23 = m23.add(m23.rearrange(SWAP_2_256));
+        m23 = m23.add(m23.rearrange(SWAP_1_256));
+        out[o] += m01.lane(0);
+        out[o + 1] += m01.lane(4);
+        out[o + 2] += m23.lane(0);
+        out[o + 3] += m23.lane(4);
     }
+
+    private static final VectorShuffle<Float> SWAP_2_256 = VectorShuffle.fromOp(F256, i -> i ^ 2);
+    private static final VectorShuffle<Float> SWAP_1_256 = VectorShuffle.fromOp(F256, i -> i ^ 1);
 
     /** A Q6_K row as scale8 * (q6 - 32) per value (permuted, see above), with its per-block scales. */
     private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s, int slot) {
