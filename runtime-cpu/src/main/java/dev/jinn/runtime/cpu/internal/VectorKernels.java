@@ -435,14 +435,13 @@ public final class VectorKernels extends Kernels {
 
     /**
      * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
-     * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}) and {@code dmin[k * cols / 256]}; the six-bit mins of
-     * its block b at {@code mins[8 * (b * ROW_TILE + k)]} and the block's dmin four times at
+     * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}); the six-bit mins of its block b at
+     * {@code mins[8 * (b * ROW_TILE + k)]} and the block's dmin four times at
      * {@code dmin4[4 * (b * ROW_TILE + k)]}, so that two rows' mins and dmins are one load ({@link #addQ4KMins4}).
      */
     private static final class RowScratch {
         float[] w = new float[0];
         float[] d = new float[0];
-        float[] dmin = new float[0];
         int[] mins = new int[0];
         float[] dmin4 = new float[0];
         /**
@@ -461,7 +460,6 @@ public final class VectorKernels extends Kernels {
                 w = new float[ROW_TILE * cols];
                 sums = new float[ROW_TILE * TOKEN_TILE * cols / 16];
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
-                dmin = new float[ROW_TILE * cols / 256];
                 mins = new int[ROW_TILE * cols / 32];
                 dmin4 = new float[ROW_TILE * cols / 64];
             }
@@ -669,7 +667,6 @@ public final class VectorKernels extends Kernels {
             }
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
             float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            s.dmin[so + b] = dmin;
             for (int i = 0; i < 4; i++) {
                 s.dmin4[4 * (b * ROW_TILE + slot) + i] = dmin;
             }
@@ -707,7 +704,7 @@ public final class VectorKernels extends Kernels {
             LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
                     .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
             float da = d[x0 / 256];
-            mins = FloatVector.broadcast(F128, -da * s.dmin[b])
+            mins = FloatVector.broadcast(F128, -da * s.dmin4[4 * b * ROW_TILE])
                     .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
             acc = FloatVector.broadcast(F512, da * s.d[b]).fma(quads, acc);
         }
