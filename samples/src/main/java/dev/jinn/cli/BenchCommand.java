@@ -11,8 +11,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,7 +23,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jinn bench --model FILE [-p 512] [-n 128] [-r 3] [--threads N] [--json]}: prompt processing (pp, one
  * prefill of p random tokens) and generation (tg, n decode steps) in tokens per second as llama-bench reports them
- * (median over r repetitions, each on a fresh sequence), plus load time and peak RSS (VmHWM).
+ * (median over r repetitions, each on a fresh sequence), plus load time and peak RSS (VmHWM). With mapped weights
+ * on Linux it also says how much of the file is resident and how much of that the kernel maps in 2 MiB pages
+ * ({@code FilePmdMapped} in /proc/self/smaps): a file whose page cache was filled in 4 KiB pages (written or read in
+ * small pieces) streams markedly slower, which explains a decode far below the figures of the same machine.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prompt processing and generation speed (tokens/s, median of repetitions).")
@@ -103,14 +109,17 @@ final class BenchCommand implements Callable<Integer> {
             double ppMed = prompt > 0 ? median(pp) : 0;
             double tgMed = gen > 0 ? median(tg) : 0;
             long rss = peakRss();
+            MappedPages pages = noMmap ? MappedPages.NONE : mappedPages(model, smaps());
             PrintWriter out = spec.commandLine().getOut();
             String name = model.getFileName().toString();
             if (json) {
                 out.printf("{\"model\":\"%s\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
                                 + "\"repetitions\":%d,\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,"
-                                + "\"load_s\":%.3f,\"peak_rss_bytes\":%d,\"pp_samples\":%s,\"tg_samples\":%s}%n",
+                                + "\"load_s\":%.3f,\"peak_rss_bytes\":%d,\"mapped_resident_bytes\":%d,"
+                                + "\"mapped_huge_page_bytes\":%d,\"pp_samples\":%s,\"tg_samples\":%s}%n",
                         name.replace("\\", "\\\\").replace("\"", "\\\""), m.backendName(), cores, prompt, gen, reps,
-                        ppMed, tgMed, loadS, rss, Arrays.toString(pp), Arrays.toString(tg));
+                        ppMed, tgMed, loadS, rss, pages.residentBytes(), pages.hugePageBytes(), Arrays.toString(pp),
+                        Arrays.toString(tg));
             } else {
                 out.printf("| model | backend | threads | test | t/s |%n|---|---|---|---|---|%n");
                 if (prompt > 0) {
@@ -120,6 +129,13 @@ final class BenchCommand implements Callable<Integer> {
                     out.printf("| %s | %s | %d | tg%d | %.2f |%n", name, m.backendName(), cores, gen, tgMed);
                 }
                 out.printf("load %.2f s, peak RSS %.1f MiB (median of %d)%n", loadS, rss / 1048576.0, reps);
+                if (pages.residentBytes() > 0) {
+                    double huge = 100.0 * pages.hugePageBytes() / pages.residentBytes();
+                    out.printf("mapped weights: %.1f MiB resident, %.0f%% of it in 2 MiB pages%s%n",
+                            pages.residentBytes() / 1048576.0, huge, huge < 50 && pages.residentBytes() > SMALL_PAGES_HINT
+                                    ? " (the file's page cache is in small pages, which can halve decode speed; "
+                                    + "see README, Speed)" : "");
+                }
             }
             return 0;
         }
@@ -147,6 +163,62 @@ final class BenchCommand implements Callable<Integer> {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Resident bytes of a file's mappings in this process, and how many of them the kernel maps in 2 MiB pages. */
+    record MappedPages(long residentBytes, long hugePageBytes) {
+        static final MappedPages NONE = new MappedPages(0, 0);
+    }
+
+    /** Mappings smaller than this are not worth a hint about page sizes. */
+    private static final long SMALL_PAGES_HINT = 256L << 20;
+
+    /** /proc/self/smaps, or no lines where there is no such file (not Linux) or it cannot be read. */
+    static List<String> smaps() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/smaps"));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Sums {@code Rss} and {@code FilePmdMapped} over the mappings of {@code file} in smaps text: each mapping starts
+     * with a line {@code start-end perms offset dev inode path}, followed by {@code Key: value kB} lines.
+     */
+    static MappedPages mappedPages(Path file, List<String> smaps) {
+        String path;
+        try {
+            path = file.toRealPath().toString();
+        } catch (IOException | RuntimeException e) {
+            path = file.toAbsolutePath().normalize().toString();
+        }
+        long resident = 0;
+        long huge = 0;
+        boolean inFile = false;
+        for (String line : smaps) {
+            Matcher header = SMAPS_HEADER.matcher(line);
+            if (header.matches()) {
+                inFile = header.group(1).equals(path);
+            } else if (inFile && line.startsWith("Rss:")) {
+                resident += kiloBytes(line);
+            } else if (inFile && line.startsWith("FilePmdMapped:")) {
+                huge += kiloBytes(line);
+            }
+        }
+        return new MappedPages(resident, huge);
+    }
+
+    private static final Pattern SMAPS_HEADER =
+            Pattern.compile("[0-9a-f]+-[0-9a-f]+ \\S+ \\S+ \\S+ \\d+\\s+(.*)");
+
+    private static long kiloBytes(String line) {
+        String[] parts = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+        try {
+            return Long.parseLong(parts[0]) * 1024;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** VmHWM from /proc/self/status in bytes, or -1 where there is no such file. */
