@@ -684,12 +684,19 @@ public final class VectorKernels extends Kernels {
             for (int i = 0; i < 4; i++) {
                 s.dmin4[4 * (b * ROW_TILE + slot) + i] = dmin;
             }
-            // sub-block j: the low (j even) or high nibbles of the 32 bytes at 16 + 32 (j / 2). One sub-block a step
-            // keeps the loop inside C2's inlining budget (two passed it: boxed vectors)
-            for (int j = 0; j < 8; j++) {
-                ShortVector q = bytesU(w, bo + 16 + 32L * (j >> 1)).lanewise(VectorOperators.LSHR, 4 * (j & 1))
-                        .and((short) 0xF);
-                intoFloats(q.rearrange(Q4K_SHUFFLE).mul((short) byteAt(sc, j)), s.w, wo + 256 * b + 32 * j);
+            // sub-block j = 4c + 2g + p: the low (p = 0) or high nibbles of the 32 bytes at 16 + 32 (j / 2). One
+            // sub-block a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors); three
+            // nested loops of two, because C2 unrolls loops of at most three trips whatever their size (one loop
+            // of eight kept variable shifts, offsets and a bounds check per step)
+            for (int c = 0; c < 2; c++) {
+                for (int g = 0; g < 2; g++) {
+                    for (int p = 0; p < 2; p++) {
+                        int j = 4 * c + 2 * g + p;
+                        ShortVector q = bytesU(w, bo + 16 + 32L * (j >> 1)).lanewise(VectorOperators.LSHR, 4 * p)
+                                .and((short) 0xF);
+                        intoFloats(q.rearrange(Q4K_SHUFFLE).mul((short) byteAt(sc, j)), s.w, wo + 256 * b + 32 * j);
+                    }
+                }
             }
         }
     }
@@ -962,23 +969,26 @@ public final class VectorKernels extends Kernels {
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             s.d[slot * (n / 256) + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
-            // one 32-value chunk per step, as in dotQ6K: chunk i = k / 2 (h = i / 2, p = i % 2), its low (k even) or
-            // high nibbles. One chunk a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors)
-            for (int k = 0; k < 8; k++) {
-                int h = k >> 2;
-                int p = (k >> 1) & 1;
-                int high = k & 1;
-                ShortVector ql = bytesU(w, bo + 64L * h + 32L * p).lanewise(VectorOperators.LSHR, 4 * high);
-                ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p + 4 * high);
-                ShortVector q = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                // the signed scales at so and so + 1 spread over the permuted block (see Q6K_SECOND_SCALE), written
-                // out: a helper returning a vector got compiled on its own during warm-up and then ran boxed
-                long so = bo + 192 + 8L * h + 2L * p + 4L * high;
-                byte first = w.get(ValueLayout.JAVA_BYTE, so);
-                ShortVector scale = Q6K_SECOND_SCALE.and((short) (w.get(ValueLayout.JAVA_BYTE, so + 1) - first))
-                        .add(first);
-                intoFloats(q.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scale), s.w,
-                        wo + 256 * b + 128 * h + 32 * p + 64 * high);
+            // one 32-value chunk per step, as in dotQ6K: chunk i = 2h + p, its low (high = 0) or high nibbles. One
+            // chunk a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors); three nested
+            // loops of two so that C2 unrolls them (see decodeQ4K)
+            for (int h = 0; h < 2; h++) {
+                for (int p = 0; p < 2; p++) {
+                    for (int high = 0; high < 2; high++) {
+                        ShortVector ql = bytesU(w, bo + 64L * h + 32L * p).lanewise(VectorOperators.LSHR, 4 * high);
+                        ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p + 4 * high);
+                        ShortVector q = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                        // the signed scales at so and so + 1 spread over the permuted block (see Q6K_SECOND_SCALE),
+                        // written out: a helper returning a vector got compiled on its own during warm-up and then
+                        // ran boxed
+                        long so = bo + 192 + 8L * h + 2L * p + 4L * high;
+                        byte first = w.get(ValueLayout.JAVA_BYTE, so);
+                        ShortVector scale = Q6K_SECOND_SCALE.and((short) (w.get(ValueLayout.JAVA_BYTE, so + 1) - first))
+                                .add(first);
+                        intoFloats(q.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scale), s.w,
+                                wo + 256 * b + 128 * h + 32 * p + 64 * high);
+                    }
+                }
             }
         }
     }
