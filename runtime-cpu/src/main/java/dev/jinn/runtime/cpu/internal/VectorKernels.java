@@ -143,6 +143,12 @@ public final class VectorKernels extends Kernels {
      *   once. Unrolling the chunks by hand multiplies the IR until C2 gives up inlining (NodeCountInliningCutoff) and
      *   boxes vectors, three times slower;
      * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use;
+     * - no helper methods of ours in the one-token kernels (dotQ4K, dotQ5K, dotQ6K, dotQ8_0, dotQ4_0): they write
+     *   out pairSums, bytesU and hsum. C2 counts IR nodes while it parses a method, and past its budget
+     *   (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's @ForceInline vector
+     *   methods, so the helper parsed last becomes a call that boxes its vectors on every block. dotQ4K sat at that
+     *   edge: after a recompile (uncommon trap) about one `jinn bench` run in three decoded 1.5B Q4_K_M at 6-7
+     *   instead of 16-19 tokens/s, with some 350 young collections instead of 17 (-Xlog:gc);
      * - a helper taking or making vectors serves one vector shape only. The JIT's type profile of the calls inside a
      *   helper is shared by all its callers: once one caller passes 256-bit vectors and another 512-bit ones, C2
      *   compiles both shapes behind a type check and boxes the vector where the paths meet. One shared pairSums
@@ -188,7 +194,10 @@ public final class VectorKernels extends Kernels {
             long bo = off + 34L * b;
             ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
                     .convertShape(VectorOperators.B2S, S512, 0);
-            LongVector quads = pairSums(pairSums(v.mul(ShortVector.fromArray(S512, q16, xOff + 32 * b))));
+            IntVector pairs = v.mul(ShortVector.fromArray(S512, q16, xOff + 32 * b)).reinterpretAsInts();
+            LongVector quads = pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .reinterpretAsLongs();
+            quads = quads.add(quads.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = FloatVector.broadcast(F256, scale).fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0),
                     acc);
@@ -219,7 +228,10 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return hsum(acc);
+        FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
+        h2 = h2.add(h2.rearrange(SWAP_4));
+        h2 = h2.add(h2.rearrange(SWAP_2));
+        return h2.lane(0) + h2.lane(1);
     }
 
     /**
@@ -233,16 +245,6 @@ public final class VectorKernels extends Kernels {
     /** The six-bit mins of the eight sub-blocks, sub-block j in byte j (see {@link #k4Scales}). */
     static long k4Mins(int u1, int u2) {
         return (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
-    }
-
-    /**
-     * The eight six-bit scales of {@link #k4Scales} as int lanes 0..7 (lanes 8..15 zero). A sub-block's scale is then
-     * spread over a vector by a permute with a constant index (vpermd) rather than moved from a general register and
-     * broadcast: measured 15-19% faster for dotQ4K (two loads, a shift, an extract and a broadcast per sub-block).
-     */
-    private static IntVector k4ScaleLanes(int u0, int u2) {
-        return (IntVector) LongVector.broadcast(L128, k4Scales(u0, u2)).reinterpretAsBytes()
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
     }
 
     /** Byte j of {@code packed}. */
@@ -273,25 +275,37 @@ public final class VectorKernels extends Kernels {
             int u0 = (int) (h0 >>> 32);
             int u1 = (int) h1;
             int u2 = (int) (h1 >>> 32);
-            IntVector scales = k4ScaleLanes(u0, u2);
-            // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles
+            long sc = k4Scales(u0, u2);
+            long mn = k4Mins(u1, u2);
+            // the eight scales in int lanes 0..7; a sub-block's scale is spread over a vector by a permute with a
+            // constant index (vpermd), not moved from a general register and broadcast: 15-19% faster
+            IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
+            // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles; products summed in adjacent
+            // pairs as pairSums does, written out (see the notes above)
             IntVector isum = IntVector.zero(I512);
             for (int g = 0; g < 4; g++) {
-                ShortVector z = bytesU(w, bo + 16 + 32L * g);
-                ShortVector lo = z.and((short) 0xF).mul(ShortVector.fromArray(S512, q16, x0 + 64 * g));
-                ShortVector hi = z.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32));
-                isum = isum.add(pairSums(lo).mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
-                        .add(pairSums(hi).mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
+                ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * g, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                IntVector lo = z.and((short) 0xF).mul(ShortVector.fromArray(S512, q16, x0 + 64 * g))
+                        .reinterpretAsInts();
+                IntVector hi = z.lanewise(VectorOperators.LSHR, 4)
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32)).reinterpretAsInts();
+                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
+                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
             }
             float da = d[x0 / 256];
             // the eight six-bit mins as ints, times the activations' 32-value sums, summed in pairs: four lanes
-            IntVector m = (IntVector) LongVector.broadcast(L128, k4Mins(u1, u2)).reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I256, 0);
-            LongVector pairs = pairSums256(m.mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
+            LongVector mp = ((IntVector) LongVector.broadcast(L128, mn).reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I256, 0))
+                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32)).reinterpretAsLongs();
+            mp = mp.add(mp.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
             mins = FloatVector.broadcast(F128, -da * Float.float16ToFloat((short) (h0 >>> 16)))
-                    .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
-            LongVector quads = pairSums(isum);
+                    .fma((FloatVector) mp.convertShape(VectorOperators.L2F, F128, 0), mins);
+            LongVector quads = isum.reinterpretAsLongs();
+            quads = quads.add(quads.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
             acc = FloatVector.broadcast(F256, da * Float.float16ToFloat((short) h0))
                     .fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0), acc);
         }
@@ -316,21 +330,27 @@ public final class VectorKernels extends Kernels {
             int u0 = w.get(LE_INT, bo + 4);
             int u1 = w.get(LE_INT, bo + 8);
             int u2 = w.get(LE_INT, bo + 12);
-            IntVector scales = k4ScaleLanes(u0, u2);
+            long m = k4Mins(u1, u2);
+            IntVector scales = (IntVector) LongVector.broadcast(L128, k4Scales(u0, u2)).reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0); // as in dotQ4K
             // bit j of qh[l] is the fifth bit of value l of sub-block j; shifted down two bits per chunk
-            ShortVector h = bytesU(w, bo + 16);
+            ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
             IntVector isum = IntVector.zero(I512);
             for (int g = 0; g < 4; g++) {
-                ShortVector z = bytesU(w, bo + 48 + 32L * g);
-                ShortVector lo = z.and((short) 0xF).or(h.and((short) 1).lanewise(VectorOperators.LSHL, 4))
-                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g));
-                ShortVector hi = z.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 2).lanewise(VectorOperators.LSHL, 3))
-                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32));
-                isum = isum.add(pairSums(lo).mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
-                        .add(pairSums(hi).mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
+                ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * g, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                IntVector lo = z.and((short) 0xF).or(h.and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g)).reinterpretAsInts();
+                IntVector hi = z.lanewise(VectorOperators.LSHR, 4)
+                        .or(h.and((short) 2).lanewise(VectorOperators.LSHL, 3))
+                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32)).reinterpretAsInts();
+                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
+                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
                 h = h.lanewise(VectorOperators.LSHR, 2);
             }
-            long m = k4Mins(u1, u2);
             int j0 = x0 / 32;
             int msum = 0;
             for (int j = 0; j < 8; j++) {
@@ -341,7 +361,10 @@ public final class VectorKernels extends Kernels {
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da),
                     acc);
         }
-        return hsum(acc) - mins;
+        FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
+        h2 = h2.add(h2.rearrange(SWAP_4));
+        h2 = h2.add(h2.rearrange(SWAP_2));
+        return (h2.lane(0) + h2.lane(1)) - mins;
     }
 
     /**
@@ -384,21 +407,30 @@ public final class VectorKernels extends Kernels {
                     // 128h + 32p + 64 + l; their top two bits are bits 2p..2p+1 and 2p+4..2p+5 of qh[32h + l];
                     // scales are one per 16 values
                     int i = 2 * h + p;
-                    ShortVector ql = bytesU(w, bo + 64L * h + 32L * p);
-                    ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p);
+                    ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * p, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                    ShortVector qh = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0))
+                            .lanewise(VectorOperators.LSHR, 2 * p);
                     ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
                     ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
                     int xo = x0 + 128 * h + 32 * p;
-                    isum = isum.add(pairSums(lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)))
+                    IntVector pl = lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)).reinterpretAsInts();
+                    IntVector ph = hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64))
+                            .reinterpretAsInts();
+                    isum = isum.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                                     .mul(IntVector.fromArray(I512, Q6K_SCALE_INDEX, 32 * i).selectFrom(scales)))
-                            .add(pairSums(hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64)))
+                            .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                                     .mul(IntVector.fromArray(I512, Q6K_SCALE_INDEX, 32 * i + 16).selectFrom(scales)));
                 }
             }
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        return hsum(acc);
+        FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
+        h2 = h2.add(h2.rearrange(SWAP_4));
+        h2 = h2.add(h2.rearrange(SWAP_2));
+        return h2.lane(0) + h2.lane(1);
     }
 
     // ---- Prefill: several tokens per weight row -------------------------------------------------------------------
