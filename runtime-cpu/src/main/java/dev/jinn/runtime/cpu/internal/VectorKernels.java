@@ -144,11 +144,12 @@ public final class VectorKernels extends Kernels {
      *   boxes vectors, three times slower;
      * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use;
      * - no helper methods of ours in the one-token kernels (dotQ4K, dotQ5K, dotQ6K, dotQ8_0, dotQ4_0): they write
-     *   out pairSums, bytesU and hsum. C2 counts IR nodes while it parses a method, and past its budget
-     *   (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's @ForceInline vector
-     *   methods, so the helper parsed last becomes a call that boxes its vectors on every block. dotQ4K sat at that
-     *   edge: after a recompile (uncommon trap) about one `jinn bench` run in three decoded 1.5B Q4_K_M at 6-7
-     *   instead of 16-19 tokens/s, with some 350 young collections instead of 17 (-Xlog:gc);
+     *   out pairSums, bytesU, hsum, k4Scales and k4Mins. C2 counts IR nodes while it parses a method, and past its
+     *   budget (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's @ForceInline
+     *   vector methods, so a helper parsed late becomes a call: one taking or making vectors boxes them on every
+     *   block, a scalar one spills every vector register around the call. dotQ4K sat at that edge: after a
+     *   recompile (uncommon trap) about one `jinn bench` run in three decoded 1.5B Q4_K_M at 6-7 instead of 16-19
+     *   tokens/s, with some 350 young collections instead of 17 (-Xlog:gc);
      * - a helper taking or making vectors serves one vector shape only. The JIT's type profile of the calls inside a
      *   helper is shared by all its callers: once one caller passes 256-bit vectors and another 512-bit ones, C2
      *   compiles both shapes behind a type check and boxes the vector where the paths meet. One shared pairSums
@@ -275,8 +276,10 @@ public final class VectorKernels extends Kernels {
             int u0 = (int) (h0 >>> 32);
             int u1 = (int) h1;
             int u2 = (int) (h1 >>> 32);
-            long sc = k4Scales(u0, u2);
-            long mn = k4Mins(u1, u2);
+            // k4Scales, written out (see the notes above)
+            long sc = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
+            // k4Mins, written out (see the notes above)
+            long mn = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
             // the eight scales in int lanes 0..7; a sub-block's scale is spread over a vector by a permute with a
             // constant index (vpermd), not moved from a general register and broadcast: 15-19% faster
             IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
@@ -330,8 +333,11 @@ public final class VectorKernels extends Kernels {
             int u0 = w.get(LE_INT, bo + 4);
             int u1 = w.get(LE_INT, bo + 8);
             int u2 = w.get(LE_INT, bo + 12);
-            long m = k4Mins(u1, u2);
-            IntVector scales = (IntVector) LongVector.broadcast(L128, k4Scales(u0, u2)).reinterpretAsBytes()
+            // k4Mins, written out (see the notes above)
+            long m = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
+            // k4Scales, written out (see the notes above)
+            long sc = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
+            IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0); // as in dotQ4K
             // bit j of qh[l] is the fifth bit of value l of sub-block j; shifted down two bits per chunk
             ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16, LE)
@@ -354,7 +360,7 @@ public final class VectorKernels extends Kernels {
             int j0 = x0 / 32;
             int msum = 0;
             for (int j = 0; j < 8; j++) {
-                msum += byteAt(m, j) * bsum32[j0 + j];
+                msum += ((int) (m >>> (8 * j)) & 0xFF) * bsum32[j0 + j]; // byteAt, written out
             }
             float da = d[x0 / 256];
             mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
