@@ -1,6 +1,7 @@
 package dev.jinn.quant.gguf;
 
 import dev.jinn.ModelFileException;
+import dev.jinn.quant.internal.PageCacheAdvice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,7 +55,11 @@ public final class GgufFile implements AutoCloseable {
      * @throws ModelFileException  if it cannot be opened or mapped
      */
     public static GgufFile open(Path path) {
-        return load(path, (ch, size, arena) -> ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+        return load(path, (ch, size, arena) -> {
+            MemorySegment mapping = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            PageCacheAdvice.adviseHugePages(mapping);
+            return mapping;
+        });
     }
 
     /**

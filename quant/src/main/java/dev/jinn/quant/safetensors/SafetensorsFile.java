@@ -1,6 +1,7 @@
 package dev.jinn.quant.safetensors;
 
 import dev.jinn.ModelFileException;
+import dev.jinn.quant.internal.PageCacheAdvice;
 import dev.jinn.quant.json.Json;
 import dev.jinn.quant.json.JsonException;
 import java.io.IOException;
@@ -77,6 +78,7 @@ public final class SafetensorsFile implements AutoCloseable {
             long size = ch.size();
             MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0])
                     : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            PageCacheAdvice.adviseHugePages(seg);
             return parse(seg, path, arena);
         } catch (NoSuchFileException e) {
             arena.close();
