@@ -18,10 +18,10 @@ import java.util.Locale;
  *                         beyond the device's own)
  * @param mapWeights       true (default): the CPU backend uses the weights in place from the memory-mapped file,
  *                         which loads in well under a second and shares memory with the operating system's file
- *                         cache; false: the file is read into process memory first, as llama.cpp's
- *                         {@code --no-mmap}: a load that reads every byte, then faster decode of large models
- *                         (1.3-1.8x for a 14B Q4_K_M model on the reference virtual machine, none for a 1.5B one;
- *                         measure on yours)
+ *                         cache (on Linux the mapping asks for 2 MiB pages, which decode streams fastest); false:
+ *                         the file is read into process memory first, as llama.cpp's {@code --no-mmap}, for file
+ *                         systems that cannot be mapped: a load that reads every byte, and no faster decode than a
+ *                         mapping whose page cache is in 2 MiB pages ({@code jinn bench} reports the share)
  */
 public record ModelOptions(String backend, int threads, int contextLength, KvCacheType kvCacheType,
                            long memoryLimitBytes, boolean mapWeights) {

@@ -23,8 +23,8 @@ final class ModelArgs {
     @Option(names = "--backend", paramLabel = "NAME", description = "cpu, gpu or auto (default: auto).")
     String backend = "auto";
 
-    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file: a slower "
-            + "load, faster decode of large models.")
+    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file (a slower "
+            + "load).")
     boolean noMmap;
 
     /** The model file to use: --model, else the demo model under jinn.home. */

@@ -64,11 +64,11 @@ public final class GgufFile implements AutoCloseable {
 
     /**
      * Reads a GGUF file into memory owned by the returned object instead of mapping it, as llama.cpp's
-     * {@code --no-mmap} does: the load reads every byte, but the weights then sit in ordinary process memory. On the
-     * reference machine (a virtual machine) decode of a 9 GB model ran 1.3-2.2x faster that way (the same kernel
-     * streamed the whole mapped file at 3.5-4.2 GB/s, a 256 MB stretch of it at 9.8 GB/s, and 4.3 GB of process
-     * memory at 9 GB/s), with no gain for a 1 GB model. The load then touches every page of fresh memory, which that
-     * virtual machine backs at about 140 MB/s (65 s for 9 GB, where a typical machine needs about 3 s). Checked the
+     * {@code --no-mmap} does: the load reads every byte, and the weights then sit in ordinary process memory, for file
+     * systems that cannot be mapped. It is not faster to decode than {@link #open}'s mapping once the page cache holds
+     * the file in 2 MiB pages (which {@link #open} advises): on the reference machine, 1.68
+     * against 1.85 tokens/s for a 9 GB model. The load touches every page of fresh memory, which that virtual machine
+     * backs at about 140 MB/s (50-70 s for 9 GB, where a typical machine needs about 3 s). Checked the
      * same way as {@link #open}.
      *
      * @throws GgufFormatException if the file is not a valid GGUF v2/v3 file (message: field and byte offset)
