@@ -364,8 +364,8 @@ public final class VectorKernels extends Kernels {
             }
             float da = d[x0 / 256];
             mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da),
-                    acc);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da), acc);
         }
         FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
         h2 = h2.add(h2.rearrange(SWAP_4));

@@ -1,0 +1,52 @@
+package dev.jinn.runtime.cpu.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jinn.quant.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Once C2 has compiled them, the one-token kernels allocate nothing: a Vector API value the JIT fails to keep in
+ * registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows (it then runs several
+ * times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every vector, so the test warms
+ * the kernel up and then looks for one quiet round within a time limit, rather than asserting on the first.
+ */
+class KernelAllocationTest {
+    private static final int ROWS = 64;
+    private static final int COLS = 1536;
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q5_K", "Q6_K", "Q8_0", "Q4_0"})
+    void compiledKernelAllocatesNothing(GgmlType type) {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
+        Kernels kernels = new VectorKernels();
+        MemorySegment w = KernelsTest.randomRows(type, ROWS, COLS, 11);
+        QuantizedActivations a = new QuantizedActivations();
+        kernels.prepare(type, KernelsTest.randomFloats(COLS, 12), 1, COLS, a);
+        float[] out = new float[ROWS];
+        long rowBytes = type.rowBytes(COLS);
+        long thread = Thread.currentThread().threadId();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long fewest = Long.MAX_VALUE;
+        while (System.nanoTime() < deadline) {
+            long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < 200; i++) {
+                kernels.matRows(type, w, rowBytes, 0, ROWS, a, 1, COLS, out, ROWS, null);
+            }
+            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            fewest = Math.min(fewest, allocated);
+            if (allocated == 0) {
+                break;
+            }
+        }
+        // 200 rounds of 64 rows: a boxed vector per block would be megabytes, one per row hundreds of kilobytes
+        assertThat(fewest).as("bytes allocated by 200 compiled %s mat-vecs of %dx%d", type, ROWS, COLS)
+                .isLessThan(1024);
+    }
+}
