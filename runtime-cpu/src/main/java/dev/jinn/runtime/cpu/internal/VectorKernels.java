@@ -144,10 +144,10 @@ public final class VectorKernels extends Kernels {
      *   boxes vectors, three times slower;
      * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use;
      * - no helper methods of ours in the one-token kernels (dotQ4K, dotQ5K, dotQ6K, dotQ8_0, dotQ4_0): they write
-     *   out pairSums, bytesU, hsum, k4Scales and k4Mins. C2 counts IR nodes while it parses a method, and past its
-     *   budget (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's @ForceInline
-     *   vector methods, so a helper parsed late becomes a call: one taking or making vectors boxes them on every
-     *   block, a scalar one spills every vector register around the call. dotQ4K sat at that edge: after a
+     *   out the int16 pair sums above, bytesU, hsum, k4Scales and k4Mins. C2 counts IR nodes while it parses a
+     *   method, and past its budget (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's
+     *   @ForceInline vector methods, so a helper parsed late becomes a call: one taking or making vectors boxes them
+     *   on every block, a scalar one spills every vector register around the call. dotQ4K sat at that edge: after a
      *   recompile (uncommon trap) about one `jinn bench` run in three decoded 1.5B Q4_K_M at 6-7 instead of 16-19
      *   tokens/s, with some 350 young collections instead of 17 (-Xlog:gc);
      * - a helper taking or making vectors serves one vector shape only. The JIT's type profile of the calls inside a
@@ -155,12 +155,6 @@ public final class VectorKernels extends Kernels {
      *   compiles both shapes behind a type check and boxes the vector where the paths meet. One shared pairSums
      *   halved decode speed after every prefill that took the batched path (1.5B Q4_K_M: 4 against 9-11 tokens/s).
      */
-
-    /** Adjacent int16 pairs summed into their 32-bit lane (sign-correct, no overflow: pair sums fit in 16 bits). */
-    private static IntVector pairSums(ShortVector p) {
-        IntVector x = p.reinterpretAsInts();
-        return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-    }
 
     /** Adjacent int32 pairs summed into their 64-bit lane; 512-bit vectors only. */
     private static LongVector pairSums(IntVector p) {
@@ -285,7 +279,7 @@ public final class VectorKernels extends Kernels {
             IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
             // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles; products summed in adjacent
-            // pairs as pairSums does, written out (see the notes above)
+            // pairs as (x + (x << 16)) >> 16 (see the notes above)
             IntVector isum = IntVector.zero(I512);
             for (int g = 0; g < 4; g++) {
                 ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * g, LE)
@@ -455,7 +449,8 @@ public final class VectorKernels extends Kernels {
      * in the decoded row and in the activations:
      * - Q4_K (ggml's lanes: four consecutive values): position p < 16 holds value 4(p % 8) + p / 8, position 16 + p
      *   value 4(p % 8) + 2 + p / 8, so lane l of (first 16 + second 16) is quad l % 8, added to its mirror lane;
-     * - Q6_K (pairSums' lanes: two consecutive values): position p < 16 holds value 2p, position 16 + p value 2p + 1.
+     * - Q6_K (the int16 pair sums' lanes: two consecutive values): position p < 16 holds value 2p, position 16 + p
+     *   value 2p + 1.
      */
     private static final int[] Q4K_ORDER = new int[32];
     private static final int[] Q6K_ORDER = new int[32];
@@ -961,9 +956,9 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * Adds the mins part of {@link #dotQ4KDecoded} for one token and a tile's four rows to {@code out[o..o+3]}: two rows
-     * per vector (their mins and dmins are adjacent, see {@link RowScratch}; the activations' 32-value sums come twice
-     * over from {@link QuantizedActivations#bsum32x2}), each lane through the same multiply, pair sum and fused
+     * Adds the mins part of {@link #dotQ4KDecoded} for one token and a tile's four rows to {@code out[o..o+3]}: two
+     * rows per vector (their mins and dmins are adjacent, see {@link RowScratch}; the activations' 32-value sums come
+     * twice over from {@link QuantizedActivations#bsum32x2}), each lane through the same multiply, pair sum and fused
      * multiply-add as the one-row kernel's lane, so the result is bit for bit the same.
      */
     private static void addQ4KMins4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
