@@ -417,10 +417,7 @@ public final class CpuBackend implements Backend {
         CpuTensor u = (CpuTensor) up;
         CpuTensor o = (CpuTensor) out;
         int cols = g.cols;
-        for (int i = 0; i < n * cols; i++) {
-            float x = g.data[i];
-            o.data[i] = x / (1.0f + (float) Math.exp(-x)) * u.data[i];
-        }
+        kernels.swiglu(g.data, u.data, o.data, n * cols);
     }
 
     @Override

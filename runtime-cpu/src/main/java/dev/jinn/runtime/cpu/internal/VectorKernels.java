@@ -433,6 +433,33 @@ public final class VectorKernels extends Kernels {
         return h2.lane(0) + h2.lane(1);
     }
 
+    /** {@link Kernels#swiglu}: the same operations, in the same order, sixteen lanes at a time. */
+    @Override
+    public void swiglu(float[] gate, float[] up, float[] out, int n) {
+        int i = 0;
+        for (; i <= n - 16; i += 16) {
+            FloatVector x = FloatVector.fromArray(F512, gate, i);
+            // expSilu(-x), written out
+            FloatVector c = x.neg().min(EXP_MAX).max(EXP_MIN);
+            FloatVector t = c.fma(LOG2E, ROUND_MAGIC);
+            FloatVector nf = t.sub(ROUND_MAGIC);
+            FloatVector r = nf.neg().fma(FloatVector.broadcast(F512, LN2_HI), c);
+            r = nf.neg().fma(FloatVector.broadcast(F512, LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(F512, EXP_TAYLOR[0]);
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[1]));
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[2]));
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[3]));
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[4]));
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[5]));
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[6]));
+            p = p.fma(r, FloatVector.broadcast(F512, EXP_TAYLOR[7]));
+            FloatVector pow2 = t.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(pow2);
+            x.div(e.add(1.0f)).mul(FloatVector.fromArray(F512, up, i)).intoArray(out, i);
+        }
+        swiglu(gate, up, out, i, n);
+    }
+
     // ---- Prefill: several tokens per weight row -------------------------------------------------------------------
 
     /** Fewest tokens for which decoding a weight row once and reusing it beats the one-token kernels. */

@@ -321,4 +321,57 @@ class KernelsTest {
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
         return f;
     }
+
+    @Test
+    void siluExponentialIsWithinTwoUlpOfTheJdkOverItsRange() {
+        int worst = 0;
+        float at = 0;
+        // every 97th float from -87 to 88.3, both signs and all exponents in between
+        for (float z = Kernels.EXP_MIN; z <= 88.3f; z = Math.nextUp(z) + Math.ulp(z) * 96) {
+            float ours = Kernels.expSilu(z);
+            float jdk = (float) Math.exp(z);
+            int ulps = Math.abs(Float.floatToRawIntBits(ours) - Float.floatToRawIntBits(jdk));
+            if (ulps > worst) {
+                worst = ulps;
+                at = z;
+            }
+        }
+        assertThat(worst).as("worst at z = %s", at).isLessThanOrEqualTo(2);
+        assertThat(Kernels.expSilu(0f)).isEqualTo(1f);
+        assertThat(Kernels.expSilu(88.5f)).isEqualTo(Kernels.expSilu(1000f)).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(Kernels.expSilu(-1000f)).isEqualTo(Kernels.expSilu(Kernels.EXP_MIN)).isPositive();
+        assertThat(Kernels.expSilu(Float.NaN)).isNaN();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "1", "15", "16", "17", "47", "1000"})
+    void swigluIsBitExactBetweenTwinsAndCloseToTheDefinition(int n) {
+        float[] gate = randomFloats(n, 11 + n);
+        float[] up = randomFloats(n, 12 + n);
+        float[] special = {0f, -0f, 90f, -90f, 88f, -87f, 1e-30f, -1e-30f, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.POSITIVE_INFINITY, Float.NaN};
+        for (int i = 0; i < n; i++) {
+            if (i % 5 == 0) {
+                gate[i] = special[(i / 5) % special.length];
+            } else {
+                gate[i] *= 10;
+            }
+        }
+        float[] outS = new float[n];
+        float[] outV = new float[n];
+        SCALAR.swiglu(gate, up, outS, n);
+        VECTOR.swiglu(gate, up, outV, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToIntBits(outV[i])).as("value %d, gate %s", i, gate[i])
+                    .isEqualTo(Float.floatToIntBits(outS[i]));
+            float ref = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+            if (Float.isFinite(ref)) {
+                assertThat(outS[i]).as("value %d, gate %s", i, gate[i])
+                        .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-6f * Math.abs(ref) + 1e-30f));
+            } else { // infinities and NaN as the definition gives them
+                assertThat(Float.floatToIntBits(outS[i])).as("value %d, gate %s", i, gate[i])
+                        .isEqualTo(Float.floatToIntBits(ref));
+            }
+        }
+    }
 }
