@@ -519,9 +519,11 @@ public final class VectorKernels extends Kernels {
         int[] mins = new int[0];
         float[] dmin4 = new float[0];
         /**
-         * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of each
-         * super-block b at {@code ((k * ROW_TILE + r) * cols / 256 + b) * 16}, ROW_TILE * TOKEN_TILE * cols / 16
-         * floats.
+         * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of
+         * super-block b at {@code (b * TOKEN_TILE * ROW_TILE + k * ROW_TILE + r) * 16}, ROW_TILE * TOKEN_TILE * cols /
+         * 16 floats. A block's sums side by side let blockSums store them from one base at constant offsets; one
+         * row of sums per token and row (a stride of cols / 16 between them) cost an address and a bounds check per
+         * store, reloaded from the stack: 2-7% of prefill.
          */
         float[] sums = new float[0];
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
@@ -848,7 +850,6 @@ public final class VectorKernels extends Kernels {
      */
     private static void blockSums(float[] wf, float[] qf, int xOff, int n, float[] sums) {
         int nb = n / 256;
-        int st = 16 * nb;
         for (int b = 0; b < nb; b++) {
             int xb = xOff + 256 * b;
             int w0 = 256 * b;
@@ -882,23 +883,23 @@ public final class VectorKernels extends Kernels {
                 a32 = w.fma(t2, a32);
                 a33 = w.fma(t3, a33);
             }
-            int s = 16 * b; // token k, row r at s + (k * ROW_TILE + r) * st
+            int s = 256 * b; // one super-block's sixteen sums side by side: one base, constant offsets
             a00.intoArray(sums, s);
-            a10.intoArray(sums, s + st);
-            a20.intoArray(sums, s + 2 * st);
-            a30.intoArray(sums, s + 3 * st);
-            a01.intoArray(sums, s + 4 * st);
-            a11.intoArray(sums, s + 5 * st);
-            a21.intoArray(sums, s + 6 * st);
-            a31.intoArray(sums, s + 7 * st);
-            a02.intoArray(sums, s + 8 * st);
-            a12.intoArray(sums, s + 9 * st);
-            a22.intoArray(sums, s + 10 * st);
-            a32.intoArray(sums, s + 11 * st);
-            a03.intoArray(sums, s + 12 * st);
-            a13.intoArray(sums, s + 13 * st);
-            a23.intoArray(sums, s + 14 * st);
-            a33.intoArray(sums, s + 15 * st);
+            a10.intoArray(sums, s + 16);
+            a20.intoArray(sums, s + 32);
+            a30.intoArray(sums, s + 48);
+            a01.intoArray(sums, s + 64);
+            a11.intoArray(sums, s + 80);
+            a21.intoArray(sums, s + 96);
+            a31.intoArray(sums, s + 112);
+            a02.intoArray(sums, s + 128);
+            a12.intoArray(sums, s + 144);
+            a22.intoArray(sums, s + 160);
+            a32.intoArray(sums, s + 176);
+            a03.intoArray(sums, s + 192);
+            a13.intoArray(sums, s + 208);
+            a23.intoArray(sums, s + 224);
+            a33.intoArray(sums, s + 240);
         }
     }
 
@@ -911,16 +912,16 @@ public final class VectorKernels extends Kernels {
         float[] sums = s.sums;
         float[] d = a.d;
         int nb = n / 256;
-        int so = k * ROW_TILE * 16 * nb;
+        int so = k * ROW_TILE * 16;
         int d0 = xOff / 256;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
             float da = d[d0 + b];
-            int sb = so + 16 * b;
+            int sb = so + 256 * b;
             acc0 = q4kBlock(FloatVector.fromArray(F512, sums, sb), da * s.d[b], acc0);
-            acc1 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 16 * nb), da * s.d[nb + b], acc1);
-            acc2 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 32 * nb), da * s.d[2 * nb + b], acc2);
-            acc3 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 48 * nb), da * s.d[3 * nb + b], acc3);
+            acc1 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 16), da * s.d[nb + b], acc1);
+            acc2 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 32), da * s.d[2 * nb + b], acc2);
+            acc3 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 48), da * s.d[3 * nb + b], acc3);
         }
         // quadSum from memory: its lane() calls, four times, would leave little of C2's inlining budget
         float[] f = s.lanes;
@@ -943,18 +944,18 @@ public final class VectorKernels extends Kernels {
         float[] sums = s.sums;
         float[] d = a.d;
         int nb = n / 256;
-        int so = k * ROW_TILE * 16 * nb;
+        int so = k * ROW_TILE * 16;
         int d0 = xOff / 256;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
             float da = d[d0 + b];
-            int sb = so + 16 * b;
+            int sb = so + 256 * b;
             acc0 = FloatVector.fromArray(F512, sums, sb).fma(FloatVector.broadcast(F512, s.d[b] * da), acc0);
-            acc1 = FloatVector.fromArray(F512, sums, sb + 16 * nb)
+            acc1 = FloatVector.fromArray(F512, sums, sb + 16)
                     .fma(FloatVector.broadcast(F512, s.d[nb + b] * da), acc1);
-            acc2 = FloatVector.fromArray(F512, sums, sb + 32 * nb)
+            acc2 = FloatVector.fromArray(F512, sums, sb + 32)
                     .fma(FloatVector.broadcast(F512, s.d[2 * nb + b] * da), acc2);
-            acc3 = FloatVector.fromArray(F512, sums, sb + 48 * nb)
+            acc3 = FloatVector.fromArray(F512, sums, sb + 48)
                     .fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
         }
         out[o] = hsum(acc0);
