@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jinn.quant.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Once C2 has compiled them, the one-token kernels allocate nothing: a Vector API value the JIT fails to keep in
- * registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows (it then runs several
- * times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every vector, so the test warms
- * the kernel up and then looks for one quiet round within a time limit, rather than asserting on the first.
+ * Once C2 has compiled them, the one-token kernels (and SwiGLU) allocate nothing: a Vector API value the JIT fails to
+ * keep in registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows (it then runs
+ * several times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every vector, so the test
+ * warms the kernel up and then looks for one quiet round within a time limit, rather than asserting on the first.
  */
 class KernelAllocationTest {
     private static final int ROWS = 64;
@@ -51,5 +52,32 @@ class KernelAllocationTest {
         // 200 rounds of 64 rows: a boxed vector per block would be megabytes, one per row hundreds of kilobytes
         assertThat(fewest).as("bytes allocated by 200 compiled %s mat-vecs of %dx%d", type, ROWS, COLS)
                 .isLessThan(1024);
+    }
+
+    @Test
+    void compiledSwigluAllocatesNothing() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
+        Kernels kernels = new VectorKernels();
+        int n = 8960; // the 1.5B FFN width
+        float[] gate = KernelsTest.randomFloats(n, 21);
+        float[] up = KernelsTest.randomFloats(n, 22);
+        float[] out = new float[n];
+        long thread = Thread.currentThread().threadId();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long fewest = Long.MAX_VALUE;
+        while (System.nanoTime() < deadline) {
+            long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < 200; i++) {
+                kernels.swiglu(gate, up, out, n);
+            }
+            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            fewest = Math.min(fewest, allocated);
+            if (allocated == 0) {
+                break;
+            }
+        }
+        assertThat(fewest).as("bytes allocated by 200 compiled swiglu calls of %d values", n).isLessThan(1024);
     }
 }
