@@ -26,29 +26,14 @@ class KernelAllocationTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0", "Q4_0"})
     void compiledKernelAllocatesNothing(GgmlType type) {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
         Kernels kernels = new VectorKernels();
         MemorySegment w = KernelsTest.randomRows(type, ROWS, COLS, 11);
         QuantizedActivations a = new QuantizedActivations();
         kernels.prepare(type, KernelsTest.randomFloats(COLS, 12), 1, COLS, a);
         float[] out = new float[ROWS];
         long rowBytes = type.rowBytes(COLS);
-        long thread = Thread.currentThread().threadId();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        long fewest = Long.MAX_VALUE;
-        while (System.nanoTime() < deadline) {
-            long before = threads.getThreadAllocatedBytes(thread);
-            for (int i = 0; i < 200; i++) {
-                kernels.matRows(type, w, rowBytes, 0, ROWS, a, 1, COLS, out, ROWS, null);
-            }
-            long allocated = threads.getThreadAllocatedBytes(thread) - before;
-            fewest = Math.min(fewest, allocated);
-            if (allocated == 0) {
-                break;
-            }
-        }
+        long fewest = fewestBytesPerRound(
+                () -> kernels.matRows(type, w, rowBytes, 0, ROWS, a, 1, COLS, out, ROWS, null));
         // 200 rounds of 64 rows: a boxed vector per block would be megabytes, one per row hundreds of kilobytes
         assertThat(fewest).as("bytes allocated by 200 compiled %s mat-vecs of %dx%d", type, ROWS, COLS)
                 .isLessThan(1024);
@@ -56,21 +41,30 @@ class KernelAllocationTest {
 
     @Test
     void compiledSwigluAllocatesNothing() {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
         Kernels kernels = new VectorKernels();
         int n = 8960; // the 1.5B FFN width
         float[] gate = KernelsTest.randomFloats(n, 21);
         float[] up = KernelsTest.randomFloats(n, 22);
         float[] out = new float[n];
+        long fewest = fewestBytesPerRound(() -> kernels.swiglu(gate, up, out, n));
+        assertThat(fewest).as("bytes allocated by 200 compiled swiglu calls of %d values", n).isLessThan(1024);
+    }
+
+    /**
+     * Runs {@code call} 200 times a round, round after round, until a round allocates nothing on this thread or 30
+     * seconds have passed; returns the fewest bytes a round allocated.
+     */
+    private static long fewestBytesPerRound(Runnable call) {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
         long thread = Thread.currentThread().threadId();
         long deadline = System.nanoTime() + 30_000_000_000L;
         long fewest = Long.MAX_VALUE;
         while (System.nanoTime() < deadline) {
             long before = threads.getThreadAllocatedBytes(thread);
             for (int i = 0; i < 200; i++) {
-                kernels.swiglu(gate, up, out, n);
+                call.run();
             }
             long allocated = threads.getThreadAllocatedBytes(thread) - before;
             fewest = Math.min(fewest, allocated);
@@ -78,6 +72,6 @@ class KernelAllocationTest {
                 break;
             }
         }
-        assertThat(fewest).as("bytes allocated by 200 compiled swiglu calls of %d values", n).isLessThan(1024);
+        return fewest;
     }
 }
