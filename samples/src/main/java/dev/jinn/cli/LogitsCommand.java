@@ -44,8 +44,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", defaultValue = "F16", description = "KV cache type: ${COMPLETION-CANDIDATES}.")
     KvCacheType kvCache;
 
-    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file (a slower "
-            + "load).")
+    @Option(names = "--no-mmap", description = ModelArgs.NO_MMAP_HELP)
     boolean noMmap;
 
     @Spec

@@ -23,8 +23,10 @@ final class ModelArgs {
     @Option(names = "--backend", paramLabel = "NAME", description = "cpu, gpu or auto (default: auto).")
     String backend = "auto";
 
-    @Option(names = "--no-mmap", description = "Read the weights into memory instead of mapping the file (a slower "
-            + "load).")
+    /** --no-mmap's help, shared by every command that loads a model (bench and logits declare their own option). */
+    static final String NO_MMAP_HELP = "Read the weights into memory instead of mapping the file (a slower load).";
+
+    @Option(names = "--no-mmap", description = NO_MMAP_HELP)
     boolean noMmap;
 
     /** The model file to use: --model, else the demo model under jinn.home. */

@@ -66,10 +66,9 @@ public final class GgufFile implements AutoCloseable {
      * Reads a GGUF file into memory owned by the returned object instead of mapping it, as llama.cpp's
      * {@code --no-mmap} does: the load reads every byte, and the weights then sit in ordinary process memory, for file
      * systems that cannot be mapped. It is not faster to decode than {@link #open}'s mapping once the page cache holds
-     * the file in 2 MiB pages (which {@link #open} advises): on the reference machine, 1.68
-     * against 1.85 tokens/s for a 9 GB model. The load touches every page of fresh memory, which that virtual machine
-     * backs at about 140 MB/s (50-70 s for 9 GB, where a typical machine needs about 3 s). Checked the
-     * same way as {@link #open}.
+     * the file in 2 MiB pages (which {@link #open} advises): on the reference machine, 1.68 against 1.85 tokens/s for
+     * a 9 GB model. The load touches every page of fresh memory, which that virtual machine backs at about 140 MB/s
+     * (50-70 s for 9 GB, where a typical machine needs about 3 s). Checked the same way as {@link #open}.
      *
      * @throws GgufFormatException if the file is not a valid GGUF v2/v3 file (message: field and byte offset)
      * @throws ModelFileException  if it cannot be read, or (on Linux) is larger than the memory available

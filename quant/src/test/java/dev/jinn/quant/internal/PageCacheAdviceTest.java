@@ -11,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +54,7 @@ class PageCacheAdviceTest {
     private static String vmFlags(MemorySegment mapping) throws IOException {
         String start = Long.toHexString(mapping.address()) + "-";
         boolean in = false;
-        for (String line : List.copyOf(Files.readAllLines(Path.of("/proc/self/smaps")))) {
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
             if (line.matches("[0-9a-f]+-[0-9a-f]+ .*")) {
                 in = line.startsWith(start);
             } else if (in && line.startsWith("VmFlags:")) {
