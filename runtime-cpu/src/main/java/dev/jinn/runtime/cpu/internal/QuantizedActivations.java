@@ -30,8 +30,15 @@ public final class QuantizedActivations {
      */
     public float[] qf = new float[0];
     public GgmlType qfType;
-    /** For the batched Q4_K kernel: each super-block's eight {@link #bsum32} twice over, {@code [rows][cols / 256][16]}. */
-    public int[] bsum32x2 = new int[0];
+    /**
+     * For the batched Q4_K kernel, tokens side by side in groups of {@link #GROUP}: {@link #bsum32} as floats at
+     * {@code ((t / GROUP) * (cols / 32) + j) * GROUP + t % GROUP}, and each super-block's {@code -d} at
+     * {@code ((t / GROUP) * (cols / 256) + b) * GROUP + t % GROUP}; zero for the padding tokens of the last group.
+     */
+    public float[] bsum32T = new float[0];
+    public float[] negDT = new float[0];
+    /** Tokens per group of {@link #bsum32T} and {@link #negDT}: one 512-bit vector of floats. */
+    public static final int GROUP = 16;
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -39,9 +46,13 @@ public final class QuantizedActivations {
         }
     }
 
-    void ensureBsum32x2(int size) {
-        if (bsum32x2.length < size) {
-            bsum32x2 = new int[size];
+    void ensureTransposed(int rows, int cols) {
+        int groups = (rows + GROUP - 1) / GROUP;
+        if (bsum32T.length < groups * cols / 32 * GROUP) {
+            bsum32T = new float[groups * cols / 32 * GROUP];
+        }
+        if (negDT.length < groups * cols / 256 * GROUP) {
+            negDT = new float[groups * cols / 256 * GROUP];
         }
     }
 

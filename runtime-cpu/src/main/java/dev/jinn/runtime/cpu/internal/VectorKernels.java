@@ -154,15 +154,13 @@ public final class VectorKernels extends Kernels {
      *   helper is shared by all its callers: once one caller passes 256-bit vectors and another 512-bit ones, C2
      *   compiles both shapes behind a type check and boxes the vector where the paths meet. One shared pairSums
      *   halved decode speed after every prefill that took the batched path (1.5B Q4_K_M: 4 against 9-11 tokens/s).
+     *   The JDK's own forms with a scalar operand are such helpers: {@code FloatVector.mul(float)} calls a virtual
+     *   {@code broadcast}, profiled across all callers, so a 512-bit {@code v.mul(x)} boxed in a process where a
+     *   256-bit one had run too (pp64 15% slower, hundreds of collections). The prefill kernels write
+     *   {@code v.mul(FloatVector.broadcast(F512, x))}.
      */
 
-    /** Adjacent int32 pairs summed into their 64-bit lane; 512-bit vectors only. */
-    private static LongVector pairSums(IntVector p) {
-        LongVector x = p.reinterpretAsLongs();
-        return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
-    }
-
-    /** {@link #pairSums(IntVector)} for 256-bit vectors (a helper per shape, see above). */
+    /** Adjacent int32 pairs summed into their 64-bit lane; 256-bit vectors only (a helper per shape, see above). */
     private static LongVector pairSums256(IntVector p) {
         LongVector x = p.reinterpretAsLongs();
         return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
@@ -510,14 +508,15 @@ public final class VectorKernels extends Kernels {
     /**
      * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
      * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}); the six-bit mins of its block b at
-     * {@code mins[8 * (b * ROW_TILE + k)]} and the block's dmin four times at
-     * {@code dmin4[4 * (b * ROW_TILE + k)]}, so that two rows' mins and dmins are one load ({@link #addQ4KMins4}).
+     * {@code mins[8 * (b * ROW_TILE + k)]} (also as floats in {@code minsF}, for {@link #addQ4KMins}) and the
+     * block's dmin at {@code dmin[b * ROW_TILE + k]}.
      */
     private static final class RowScratch {
         float[] w = new float[0];
         float[] d = new float[0];
         int[] mins = new int[0];
-        float[] dmin4 = new float[0];
+        float[] minsF = new float[0];
+        float[] dmin = new float[0];
         /**
          * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of
          * super-block b at {@code (b * TOKEN_TILE * ROW_TILE + k * ROW_TILE + r) * 16}, ROW_TILE * TOKEN_TILE * cols /
@@ -528,7 +527,7 @@ public final class VectorKernels extends Kernels {
         float[] sums = new float[0];
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
         final float[] tail = new float[ROW_TILE];
-        /** {@link #finishQ4K4}'s accumulators, summed from memory. */
+        /** {@link #finishQ4K4}'s accumulators, summed from memory; {@link #addQ4KMins}' per-token sums. */
         final float[] lanes = new float[16 * ROW_TILE];
 
         RowScratch ensure(int cols) {
@@ -537,7 +536,8 @@ public final class VectorKernels extends Kernels {
                 sums = new float[ROW_TILE * TOKEN_TILE * cols / 16];
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 mins = new int[ROW_TILE * cols / 32];
-                dmin4 = new float[ROW_TILE * cols / 64];
+                minsF = new float[ROW_TILE * cols / 32];
+                dmin = new float[ROW_TILE * cols / 256];
             }
             return this;
         }
@@ -558,11 +558,20 @@ public final class VectorKernels extends Kernels {
             }
             a.qfType = type;
             if (type == GgmlType.Q4_K) {
-                int blocks = rows * cols / 256;
-                a.ensureBsum32x2(16 * blocks);
-                for (int b = 0; b < blocks; b++) {
-                    System.arraycopy(a.bsum32, 8 * b, a.bsum32x2, 16 * b, 8);
-                    System.arraycopy(a.bsum32, 8 * b, a.bsum32x2, 16 * b + 8, 8);
+                int g = QuantizedActivations.GROUP;
+                a.ensureTransposed(rows, cols);
+                int groups = (rows + g - 1) / g;
+                java.util.Arrays.fill(a.bsum32T, 0, groups * cols / 32 * g, 0);
+                java.util.Arrays.fill(a.negDT, 0, groups * cols / 256 * g, 0);
+                for (int t = 0; t < rows; t++) {
+                    int base = t / g * cols / 32 * g + t % g;
+                    for (int j = 0; j < cols / 32; j++) {
+                        a.bsum32T[base + j * g] = a.bsum32[t * cols / 32 + j];
+                    }
+                    base = t / g * cols / 256 * g + t % g;
+                    for (int b = 0; b < cols / 256; b++) {
+                        a.negDT[base + b * g] = -a.d[t * cols / 256 + b];
+                    }
                 }
             }
         }
@@ -605,7 +614,6 @@ public final class VectorKernels extends Kernels {
                         int o = (t + k) * outStride + r;
                         if (q4k) {
                             finishQ4K4(s, a, (t + k) * cols, cols, k, out, o);
-                            addQ4KMins4(s, a, (t + k) * cols, cols, out, o);
                         } else {
                             finishQ6K4(s, a, (t + k) * cols, cols, k, out, o);
                         }
@@ -614,9 +622,16 @@ public final class VectorKernels extends Kernels {
                 for (; t < t1; t++) {
                     if (q4k) {
                         dotQ4KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
-                        addQ4KMins4(s, a, t * cols, cols, out, t * outStride + r);
                     } else {
                         dotQ6KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
+                    }
+                }
+                if (q4k) { // TOKEN_BLOCK is a multiple of GROUP, so t0 starts a group
+                    for (int g = t0; g < t1; g += QuantizedActivations.GROUP) {
+                        for (int k = 0; k < ROW_TILE; k++) {
+                            addQ4KMins(s, a, g, Math.min(t1 - g, QuantizedActivations.GROUP), cols, k, out,
+                                    outStride, r);
+                        }
                     }
                 }
             }
@@ -740,12 +755,10 @@ public final class VectorKernels extends Kernels {
             int mo = 8 * (b * ROW_TILE + slot);
             for (int j = 0; j < 8; j++) {
                 s.mins[mo + j] = byteAt(m, j);
+                s.minsF[mo + j] = byteAt(m, j);
             }
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            for (int i = 0; i < 4; i++) {
-                s.dmin4[4 * (b * ROW_TILE + slot) + i] = dmin;
-            }
+            s.dmin[b * ROW_TILE + slot] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
             // sub-block j = 4c + 2g + p: the low (p = 0) or high nibbles of the 32 bytes at 16 + 32 (j / 2). One
             // sub-block a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors); three
             // nested loops of two, because C2 unrolls loops of at most three trips whatever their size (one loop
@@ -787,7 +800,7 @@ public final class VectorKernels extends Kernels {
             LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
                     .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
             float da = d[x0 / 256];
-            mins = FloatVector.broadcast(F128, -da * s.dmin4[4 * b * ROW_TILE])
+            mins = FloatVector.broadcast(F128, -da * s.dmin[b * ROW_TILE])
                     .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
             acc = FloatVector.broadcast(F512, da * s.d[b]).fma(quads, acc);
         }
@@ -801,7 +814,7 @@ public final class VectorKernels extends Kernels {
 
     /**
      * {@link #dotQ4KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}, without
-     * the mins: {@link #addQ4KMins4} adds them, the same last addition the one-row kernel does. Split in two because
+     * the mins: {@link #addQ4KMins} adds them, the same last addition the one-row kernel does. Split in two because
      * one method with both parts is past C2's node budget for inlining (it then boxes vectors).
      */
     private static void dotQ4KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
@@ -984,45 +997,40 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * Adds the mins part of {@link #dotQ4KDecoded} for one token and a tile's four rows to {@code out[o..o+3]}: two
-     * rows per vector (their mins and dmins are adjacent, see {@link RowScratch}; the activations' 32-value sums come
-     * twice over from {@link QuantizedActivations#bsum32x2}), each lane through the same multiply, pair sum and fused
-     * multiply-add as the one-row kernel's lane, so the result is bit for bit the same.
+     * Adds the mins part of {@link #dotQ4KDecoded} for row {@code k} of a tile and the {@code count} tokens from
+     * {@code g} on (a group of {@link QuantizedActivations#bsum32T}) to their outputs, sixteen tokens a vector. Every
+     * product and pair sum is an integer below 2^24, so in float it is exactly the one-row kernel's int pair sum;
+     * each of its four lanes then takes the same fused multiply-add with the same factor ({@code -d * dmin}), and the
+     * lanes add up as there: bit for bit the same result, at about a fifth of the instructions of one token a call.
      */
-    private static void addQ4KMins4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
-        float[] d = a.d;
-        int[] bs2 = a.bsum32x2;
-        int[] mins = s.mins;
-        float[] dmin4 = s.dmin4;
+    private static void addQ4KMins(RowScratch s, QuantizedActivations a, int g, int count, int n, int k,
+                                   float[] out, int outStride, int r) {
+        float[] bt = a.bsum32T;
+        float[] nd = a.negDT;
+        float[] mins = s.minsF;
         int nb = n / 256;
-        FloatVector m01 = FloatVector.zero(F256), m23 = m01;
+        int gb = g / QuantizedActivations.GROUP * nb; // the group's first super-block
+        FloatVector m0 = FloatVector.zero(F512), m1 = m0, m2 = m0, m3 = m0;
         for (int b = 0; b < nb; b++) {
-            int x0 = xOff + 256 * b;
-            float da = d[x0 / 256];
-            IntVector bs = IntVector.fromArray(I512, bs2, x0 / 16);
-            int mo = 8 * ROW_TILE * b;
-            int so = 4 * ROW_TILE * b;
-            LongVector p01 = pairSums(IntVector.fromArray(I512, mins, mo).mul(bs));
-            LongVector p23 = pairSums(IntVector.fromArray(I512, mins, mo + 16).mul(bs));
-            m01 = FloatVector.fromArray(F256, dmin4, so).mul(-da)
-                    .fma((FloatVector) p01.convertShape(VectorOperators.L2F, F256, 0), m01);
-            m23 = FloatVector.fromArray(F256, dmin4, so + 8).mul(-da)
-                    .fma((FloatVector) p23.convertShape(VectorOperators.L2F, F256, 0), m23);
+            int bo = (gb + b) * 8 * 16;
+            int mo = 8 * (b * ROW_TILE + k);
+            FloatVector c = FloatVector.fromArray(F512, nd, (gb + b) * 16)
+                    .mul(FloatVector.broadcast(F512, s.dmin[b * ROW_TILE + k]));
+            FloatVector p0 = FloatVector.fromArray(F512, bt, bo + 16).mul(FloatVector.broadcast(F512, mins[mo + 1]));
+            m0 = FloatVector.fromArray(F512, bt, bo).fma(FloatVector.broadcast(F512, mins[mo]), p0).fma(c, m0);
+            FloatVector p1 = FloatVector.fromArray(F512, bt, bo + 48).mul(FloatVector.broadcast(F512, mins[mo + 3]));
+            m1 = FloatVector.fromArray(F512, bt, bo + 32).fma(FloatVector.broadcast(F512, mins[mo + 2]), p1).fma(c, m1);
+            FloatVector p2 = FloatVector.fromArray(F512, bt, bo + 80).mul(FloatVector.broadcast(F512, mins[mo + 5]));
+            m2 = FloatVector.fromArray(F512, bt, bo + 64).fma(FloatVector.broadcast(F512, mins[mo + 4]), p2).fma(c, m2);
+            FloatVector p3 = FloatVector.fromArray(F512, bt, bo + 112).mul(FloatVector.broadcast(F512, mins[mo + 7]));
+            m3 = FloatVector.fromArray(F512, bt, bo + 96).fma(FloatVector.broadcast(F512, mins[mo + 6]), p3).fma(c, m3);
         }
-        // (l0 + l2) + (l1 + l3) of each row's four lanes, two rows a vector (float addition is commutative, so the
-        // mirrored lanes hold the same sums)
-        m01 = m01.add(m01.rearrange(SWAP_2_256));
-        m01 = m01.add(m01.rearrange(SWAP_1_256));
-        m23 = m23.add(m23.rearrange(SWAP_2_256));
-        m23 = m23.add(m23.rearrange(SWAP_1_256));
-        out[o] += m01.lane(0);
-        out[o + 1] += m01.lane(4);
-        out[o + 2] += m23.lane(0);
-        out[o + 3] += m23.lane(4);
+        float[] f = s.lanes;
+        m0.add(m2).add(m1.add(m3)).intoArray(f, 0);
+        for (int t = 0; t < count; t++) {
+            out[(g + t) * outStride + r + k] += f[t];
+        }
     }
-
-    private static final VectorShuffle<Float> SWAP_2_256 = VectorShuffle.fromOp(F256, i -> i ^ 2);
-    private static final VectorShuffle<Float> SWAP_1_256 = VectorShuffle.fromOp(F256, i -> i ^ 1);
 
     /** A Q6_K row as scale8 * (q6 - 32) per value (permuted, see above), with its per-block scales. */
     private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s, int slot) {
