@@ -49,6 +49,15 @@ public final class VectorKernels extends Kernels {
         return c.lane(0) + c.lane(1);
     }
 
+    /** {@link #hsum(FloatVector)} of the 16 floats at {@code f[off..]}: the same additions in the same order. */
+    static float hsum(float[] f, int off) {
+        float a0 = f[off] + f[off + 8], a1 = f[off + 1] + f[off + 9];
+        float a2 = f[off + 2] + f[off + 10], a3 = f[off + 3] + f[off + 11];
+        float a4 = f[off + 4] + f[off + 12], a5 = f[off + 5] + f[off + 13];
+        float a6 = f[off + 6] + f[off + 14], a7 = f[off + 7] + f[off + 15];
+        return ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+    }
+
     private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F512, i -> i ^ 8);
     private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(F512, i -> i ^ 4);
     private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(F512, i -> i ^ 2);
@@ -527,7 +536,7 @@ public final class VectorKernels extends Kernels {
         float[] sums = new float[0];
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
         final float[] tail = new float[ROW_TILE];
-        /** {@link #finishQ4K4}'s accumulators, summed from memory; {@link #addQ4KMins}' per-token sums. */
+        /** The tile kernels' accumulators, summed from memory (see {@link #finishQ4K4}); {@link #addQ4KMins}' sums. */
         final float[] lanes = new float[16 * ROW_TILE];
 
         RowScratch ensure(int cols) {
@@ -971,10 +980,16 @@ public final class VectorKernels extends Kernels {
             acc3 = FloatVector.fromArray(F512, sums, sb + 48)
                     .fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
         }
-        out[o] = hsum(acc0);
-        out[o + 1] = hsum(acc1);
-        out[o + 2] = hsum(acc2);
-        out[o + 3] = hsum(acc3);
+        // hsum from memory: four inlined hsum calls are past C2's inlining budget here, and the last ones then box
+        // their vector (KernelAllocationTest)
+        float[] f = s.lanes;
+        acc0.intoArray(f, 0);
+        acc1.intoArray(f, 16);
+        acc2.intoArray(f, 32);
+        acc3.intoArray(f, 48);
+        for (int r = 0; r < ROW_TILE; r++) {
+            out[o + r] = hsum(f, 16 * r);
+        }
     }
 
     /** One super-block's lane sums (v0 + v1) as quads, scaled into the accumulator. */
@@ -1119,10 +1134,16 @@ public final class VectorKernels extends Kernels {
             acc2 = v20.add(v21).fma(FloatVector.broadcast(F512, s.d[2 * nb + b] * da), acc2);
             acc3 = v30.add(v31).fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
         }
-        out[o] = hsum(acc0);
-        out[o + 1] = hsum(acc1);
-        out[o + 2] = hsum(acc2);
-        out[o + 3] = hsum(acc3);
+        // hsum from memory: four inlined hsum calls are past C2's inlining budget here, and the last ones then box
+        // their vector (KernelAllocationTest)
+        float[] f = s.lanes;
+        acc0.intoArray(f, 0);
+        acc1.intoArray(f, 16);
+        acc2.intoArray(f, 32);
+        acc3.intoArray(f, 48);
+        for (int r = 0; r < ROW_TILE; r++) {
+            out[o + r] = hsum(f, 16 * r);
+        }
     }
 
     @Override

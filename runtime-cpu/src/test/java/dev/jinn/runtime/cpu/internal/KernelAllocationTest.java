@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Once C2 has compiled them, the one-token kernels (and SwiGLU) allocate nothing: a Vector API value the JIT fails to
+ * Once C2 has compiled them, the one-token and the batched kernels (and SwiGLU) allocate nothing: a Vector API value the JIT fails to
  * keep in registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows (it then runs
  * several times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every vector, so the test
  * warms the kernel up and then looks for one quiet round within a time limit, rather than asserting on the first.
@@ -37,6 +37,25 @@ class KernelAllocationTest {
         // 200 rounds of 64 rows: a boxed vector per block would be megabytes, one per row hundreds of kilobytes
         assertThat(fewest).as("bytes allocated by 200 compiled %s mat-vecs of %dx%d", type, ROWS, COLS)
                 .isLessThan(1024);
+    }
+
+    /** The prefill (batched) kernels too: a full token block and a partial one, a tile remainder. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0"})
+    void compiledBatchedKernelsAllocateNothing(GgmlType type) {
+        Kernels kernels = new VectorKernels();
+        int rows = 2 * VectorKernels.ROW_TILE + 1;
+        int tokens = VectorKernels.TOKEN_BLOCK + 5;
+        int cols = 512;
+        MemorySegment w = KernelsTest.randomRows(type, rows, cols, 13);
+        QuantizedActivations a = new QuantizedActivations();
+        kernels.prepare(type, KernelsTest.randomFloats(tokens * cols, 14), tokens, cols, a);
+        float[] out = new float[tokens * rows];
+        long rowBytes = type.rowBytes(cols);
+        long fewest = fewestBytesPerRound(
+                () -> kernels.matRows(type, w, rowBytes, 0, rows, a, tokens, cols, out, rows, null));
+        assertThat(fewest).as("bytes allocated by 200 compiled %s mat-muls of %dx%d by %d tokens", type, rows, cols,
+                tokens).isLessThan(1024);
     }
 
     @Test
