@@ -29,6 +29,8 @@ public final class QuantizedActivations {
      * as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when not filled.
      */
     public float[] qf = new float[0];
+    /** Where the values of {@link #qf} start: its first element on a cache line (see ArrayAlignment), or 0. */
+    public int qfBase;
     public GgmlType qfType;
     /**
      * For the batched Q4_K kernel, tokens side by side in groups of {@link #GROUP}: {@link #bsum32} as floats at
@@ -57,8 +59,8 @@ public final class QuantizedActivations {
     }
 
     void ensureQf(int size) {
-        if (qf.length < size) {
-            qf = new float[size];
+        if (qf.length < size + ArrayAlignment.LINE_FLOATS) {
+            qf = new float[size + ArrayAlignment.LINE_FLOATS];
         }
     }
 

@@ -522,7 +522,11 @@ public final class VectorKernels extends Kernels {
      */
     private static final class RowScratch {
         float[] w = new float[0];
+        /** Where row 0 of the tile starts in {@link #w}: the first element on a cache line (see ArrayAlignment). */
+        int wBase;
         float[] d = new float[0];
+        /** Where {@link #sums} start, as {@link #wBase} for {@link #w}. */
+        int sBase;
         int[] mins = new int[0];
         float[] minsF = new float[0];
         float[] dmin = new float[0];
@@ -540,9 +544,9 @@ public final class VectorKernels extends Kernels {
         final float[] lanes = new float[16 * ROW_TILE];
 
         RowScratch ensure(int cols) {
-            if (w.length < ROW_TILE * cols) {
-                w = new float[ROW_TILE * cols];
-                sums = new float[ROW_TILE * TOKEN_TILE * cols / 16];
+            if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
+                w = new float[ROW_TILE * cols + ArrayAlignment.LINE_FLOATS];
+                sums = new float[ROW_TILE * TOKEN_TILE * cols / 16 + ArrayAlignment.LINE_FLOATS];
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 mins = new int[ROW_TILE * cols / 32];
                 minsF = new float[ROW_TILE * cols / 32];
@@ -560,9 +564,10 @@ public final class VectorKernels extends Kernels {
         if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q8_0)) {
             int[] order = type == GgmlType.Q6_K ? Q6K_ORDER : Q4K_ORDER; // Q8_0 sums quads as Q4_K does
             a.ensureQf(rows * cols);
+            a.qfBase = ArrayAlignment.floatsToLine(a.qf);
             for (int base = 0; base < rows * cols; base += 32) {
                 for (int p = 0; p < 32; p++) {
-                    a.qf[base + p] = a.q[base + order[p]];
+                    a.qf[a.qfBase + base + p] = a.q[base + order[p]];
                 }
             }
             a.qfType = type;
@@ -600,6 +605,8 @@ public final class VectorKernels extends Kernels {
             return false;
         }
         RowScratch s = rowScratch.get().ensure(cols);
+        s.wBase = ArrayAlignment.floatsToLine(s.w); // asked per call: the collector may have moved the arrays
+        s.sBase = ArrayAlignment.floatsToLine(s.sums);
         if (type == GgmlType.Q8_0) {
             matRowsQ8_0(w, rowBytes, r0, r1, a, n, cols, out, outStride, bias, s);
             return true;
@@ -618,7 +625,7 @@ public final class VectorKernels extends Kernels {
                 }
                 int t = t0;
                 for (; t + TOKEN_TILE <= t1; t += TOKEN_TILE) {
-                    blockSums(s.w, a.qf, t * cols, cols, s.sums);
+                    blockSums(s.w, s.wBase, a.qf, a.qfBase + t * cols, cols, s.sums, s.sBase);
                     for (int k = 0; k < TOKEN_TILE; k++) {
                         int o = (t + k) * outStride + r;
                         if (q4k) {
@@ -699,7 +706,7 @@ public final class VectorKernels extends Kernels {
 
     /** A Q8_0 row as its int8 values (as floats, permuted as Q4_K's) and its block scales. */
     private static void decodeQ8_0(MemorySegment w, long off, int n, RowScratch s, int slot) {
-        int wo = slot * n;
+        int wo = s.wBase + slot * n;
         int so = slot * (n / 32);
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
@@ -713,6 +720,7 @@ public final class VectorKernels extends Kernels {
     private static void dotQ8_0Decoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
         float[] wf = s.w;
         float[] qf = a.qf;
+        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
         float[] d = a.d;
         float[] wd = s.d;
         int nb = n / 32;
@@ -720,9 +728,9 @@ public final class VectorKernels extends Kernels {
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
             int x0 = xOff + 32 * b;
-            int w0 = 32 * b;
-            FloatVector xa = FloatVector.fromArray(F512, qf, x0);
-            FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 16);
+            int w0 = s.wBase + 32 * b;
+            FloatVector xa = FloatVector.fromArray(F512, qf, qb + x0);
+            FloatVector xb = FloatVector.fromArray(F512, qf, qb + x0 + 16);
             float dx = d[d0 + b];
             acc0 = q8Block(FloatVector.fromArray(F512, wf, w0).fma(xa, FloatVector.fromArray(F512, wf, w0 + 16)
                     .mul(xb)), wd[b] * dx, acc0);
@@ -752,7 +760,7 @@ public final class VectorKernels extends Kernels {
 
     /** A Q4_K row as scale6 * q4 per value (permuted, see above), with its per-block scales and packed mins. */
     private static void decodeQ4K(MemorySegment w, long off, int n, RowScratch s, int slot) {
-        int wo = slot * n;
+        int wo = s.wBase + slot * n;
         int so = slot * (n / 256);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
@@ -789,19 +797,21 @@ public final class VectorKernels extends Kernels {
     private static float dotQ4KDecoded(RowScratch s, QuantizedActivations a, int xOff, int n) {
         float[] wf = s.w;
         float[] qf = a.qf;
+        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F512);
         FloatVector mins = FloatVector.zero(F128);
         for (int b = 0; b < n / 256; b++) {
             int x0 = xOff + 256 * b;
-            int wb = 256 * b;
+            int wb = s.wBase + 256 * b;
             FloatVector v0 = FloatVector.zero(F512);
             FloatVector v1 = FloatVector.zero(F512);
             for (int j = 0; j < 8; j++) {
-                v0 = FloatVector.fromArray(F512, wf, wb + 32 * j).fma(FloatVector.fromArray(F512, qf, x0 + 32 * j), v0);
+                v0 = FloatVector.fromArray(F512, wf, wb + 32 * j)
+                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * j), v0);
                 v1 = FloatVector.fromArray(F512, wf, wb + 32 * j + 16)
-                        .fma(FloatVector.fromArray(F512, qf, x0 + 32 * j + 16), v1);
+                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * j + 16), v1);
             }
             FloatVector x = v0.add(v1);
             FloatVector quads = x.add(x.rearrange(SWAP_8)); // quad l in lanes l and l + 8
@@ -829,17 +839,18 @@ public final class VectorKernels extends Kernels {
     private static void dotQ4KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
         float[] wf = s.w;
         float[] qf = a.qf;
+        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
         float[] d = a.d;
         int nb = n / 256;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
             int x0 = xOff + 256 * b;
-            int wb = 256 * b;
+            int wb = s.wBase + 256 * b;
             FloatVector v00 = FloatVector.zero(F512), v01 = v00, v10 = v00, v11 = v00;
             FloatVector v20 = v00, v21 = v00, v30 = v00, v31 = v00;
             for (int j = 0; j < 8; j++) {
-                FloatVector xa = FloatVector.fromArray(F512, qf, x0 + 32 * j);
-                FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 32 * j + 16);
+                FloatVector xa = FloatVector.fromArray(F512, qf, qb + x0 + 32 * j);
+                FloatVector xb = FloatVector.fromArray(F512, qf, qb + x0 + 32 * j + 16);
                 int w0 = wb + 32 * j;
                 v00 = FloatVector.fromArray(F512, wf, w0).fma(xa, v00);
                 v01 = FloatVector.fromArray(F512, wf, w0 + 16).fma(xb, v01);
@@ -870,11 +881,11 @@ public final class VectorKernels extends Kernels {
      * values, eight loads feed sixteen fused multiply-adds (the one-token tile needs ten loads for eight). The
      * scaling stays in {@link #finishQ4K4} / {@link #finishQ6K4}: with it this loop would pass C2's inlining budget.
      */
-    private static void blockSums(float[] wf, float[] qf, int xOff, int n, float[] sums) {
+    private static void blockSums(float[] wf, int wBase, float[] qf, int xOff, int n, float[] sums, int sBase) {
         int nb = n / 256;
         for (int b = 0; b < nb; b++) {
             int xb = xOff + 256 * b;
-            int w0 = 256 * b;
+            int w0 = wBase + 256 * b;
             FloatVector a00 = FloatVector.zero(F512), a01 = a00, a02 = a00, a03 = a00;
             FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -905,7 +916,7 @@ public final class VectorKernels extends Kernels {
                 a32 = w.fma(t2, a32);
                 a33 = w.fma(t3, a33);
             }
-            int s = 256 * b; // one super-block's sixteen sums side by side: one base, constant offsets
+            int s = sBase + 256 * b; // one super-block's sixteen sums side by side: one base, constant offsets
             a00.intoArray(sums, s);
             a10.intoArray(sums, s + 16);
             a20.intoArray(sums, s + 32);
@@ -934,7 +945,7 @@ public final class VectorKernels extends Kernels {
         float[] sums = s.sums;
         float[] d = a.d;
         int nb = n / 256;
-        int so = k * ROW_TILE * 16;
+        int so = s.sBase + k * ROW_TILE * 16;
         int d0 = xOff / 256;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
@@ -966,7 +977,7 @@ public final class VectorKernels extends Kernels {
         float[] sums = s.sums;
         float[] d = a.d;
         int nb = n / 256;
-        int so = k * ROW_TILE * 16;
+        int so = s.sBase + k * ROW_TILE * 16;
         int d0 = xOff / 256;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
@@ -1049,7 +1060,7 @@ public final class VectorKernels extends Kernels {
 
     /** A Q6_K row as scale8 * (q6 - 32) per value (permuted, see above), with its per-block scales. */
     private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s, int slot) {
-        int wo = slot * n;
+        int wo = s.wBase + slot * n;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             s.d[slot * (n / 256) + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
@@ -1081,17 +1092,19 @@ public final class VectorKernels extends Kernels {
     private static float dotQ6KDecoded(RowScratch s, QuantizedActivations a, int xOff, int n) {
         float[] wf = s.w;
         float[] qf = a.qf;
+        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
         float[] d = a.d;
         FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < n / 256; b++) {
             int x0 = xOff + 256 * b;
-            int wb = 256 * b;
+            int wb = s.wBase + 256 * b;
             FloatVector v0 = FloatVector.zero(F512);
             FloatVector v1 = FloatVector.zero(F512);
             for (int c = 0; c < 8; c++) {
-                v0 = FloatVector.fromArray(F512, wf, wb + 32 * c).fma(FloatVector.fromArray(F512, qf, x0 + 32 * c), v0);
+                v0 = FloatVector.fromArray(F512, wf, wb + 32 * c)
+                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * c), v0);
                 v1 = FloatVector.fromArray(F512, wf, wb + 32 * c + 16)
-                        .fma(FloatVector.fromArray(F512, qf, x0 + 32 * c + 16), v1);
+                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * c + 16), v1);
             }
             float scale = s.d[b] * d[x0 / 256];
             acc = v0.add(v1).fma(FloatVector.broadcast(F512, scale), acc);
@@ -1107,17 +1120,18 @@ public final class VectorKernels extends Kernels {
     private static void dotQ6KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
         float[] wf = s.w;
         float[] qf = a.qf;
+        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
         float[] d = a.d;
         int nb = n / 256;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < nb; b++) {
             int x0 = xOff + 256 * b;
-            int wb = 256 * b;
+            int wb = s.wBase + 256 * b;
             FloatVector v00 = FloatVector.zero(F512), v01 = v00, v10 = v00, v11 = v00;
             FloatVector v20 = v00, v21 = v00, v30 = v00, v31 = v00;
             for (int c = 0; c < 8; c++) {
-                FloatVector xa = FloatVector.fromArray(F512, qf, x0 + 32 * c);
-                FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 32 * c + 16);
+                FloatVector xa = FloatVector.fromArray(F512, qf, qb + x0 + 32 * c);
+                FloatVector xb = FloatVector.fromArray(F512, qf, qb + x0 + 32 * c + 16);
                 int w0 = wb + 32 * c;
                 v00 = FloatVector.fromArray(F512, wf, w0).fma(xa, v00);
                 v01 = FloatVector.fromArray(F512, wf, w0 + 16).fma(xb, v01);

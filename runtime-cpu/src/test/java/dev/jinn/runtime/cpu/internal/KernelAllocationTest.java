@@ -11,10 +11,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Once C2 has compiled them, the one-token and the batched kernels (and SwiGLU) allocate nothing: a Vector API value the JIT fails to
- * keep in registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows (it then runs
- * several times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every vector, so the test
- * warms the kernel up and then looks for one quiet round within a time limit, rather than asserting on the first.
+ * Once C2 has compiled them, the one-token and the batched kernels (and SwiGLU) allocate nothing: a Vector API value
+ * the JIT fails to keep in registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows
+ * (it then runs several times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every
+ * vector, so the test warms the kernel up and then looks for one quiet round within a time limit, rather than
+ * asserting on the first.
  */
 class KernelAllocationTest {
     private static final int ROWS = 64;
