@@ -539,9 +539,9 @@ public final class VectorKernels extends Kernels {
          */
         float[] sums = new float[0];
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
-        final float[] tail = new float[ROW_TILE];
+        final float[] tail = new float[2 * ROW_TILE];
         /** The tile kernels' accumulators, summed from memory (see {@link #finishQ4K4}); {@link #addQ4KMins}' sums. */
-        final float[] lanes = new float[16 * ROW_TILE];
+        final float[] lanes = new float[2 * 16 * ROW_TILE];
 
         RowScratch ensure(int cols) {
             if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
@@ -686,7 +686,18 @@ public final class VectorKernels extends Kernels {
                 for (int k = 0; k < ROW_TILE; k++) {
                     decodeQ8_0(w, (r + Math.min(k, rows - 1)) * rowBytes, cols, s, k);
                 }
-                for (int t = t0; t < t1; t++) {
+                int t = t0;
+                for (; t + 2 <= t1; t += 2) { // two tokens a call: each weight load serves both
+                    int o = t * outStride + r;
+                    if (rows == ROW_TILE) {
+                        dotQ8_0Decoded4x2(s, a, t * cols, cols, out, o, o + outStride);
+                    } else {
+                        dotQ8_0Decoded4x2(s, a, t * cols, cols, s.tail, 0, ROW_TILE);
+                        System.arraycopy(s.tail, 0, out, o, rows);
+                        System.arraycopy(s.tail, ROW_TILE, out, o + outStride, rows);
+                    }
+                }
+                for (; t < t1; t++) {
                     int o = t * outStride + r;
                     if (rows == ROW_TILE) {
                         dotQ8_0Decoded4(s, a, t * cols, cols, out, o);
@@ -745,6 +756,74 @@ public final class VectorKernels extends Kernels {
         out[o + 1] = quadSum(acc1);
         out[o + 2] = quadSum(acc2);
         out[o + 3] = quadSum(acc3);
+    }
+
+    /**
+     * {@link #dotQ8_0Decoded4} for two tokens at once (activations at {@code xOff} and {@code xOff + n}, results at
+     * {@code out[o0..o0+3]} and {@code out[o1..o1+3]}): each weight load serves both, and each token's lanes go
+     * through exactly the one-token operations.
+     */
+    private static void dotQ8_0Decoded4x2(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o0,
+                                          int o1) {
+        float[] wf = s.w;
+        float[] qf = a.qf;
+        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
+        float[] d = a.d;
+        float[] wd = s.d;
+        int nb = n / 32;
+        int d0 = xOff / 32;
+        FloatVector p0 = FloatVector.zero(F512), p1 = p0, p2 = p0, p3 = p0; // token 0, rows 0-3
+        FloatVector q0 = p0, q1 = p0, q2 = p0, q3 = p0; // token 1
+        for (int b = 0; b < nb; b++) {
+            int x0 = qb + xOff + 32 * b;
+            int w0 = s.wBase + 32 * b;
+            FloatVector xa = FloatVector.fromArray(F512, qf, x0);
+            FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 16);
+            FloatVector ya = FloatVector.fromArray(F512, qf, x0 + n);
+            FloatVector yb = FloatVector.fromArray(F512, qf, x0 + n + 16);
+            float dx = d[d0 + b];
+            float dy = d[d0 + nb + b];
+            FloatVector v; // q8Block, written out: eight calls were past C2's inlining budget (boxed vectors)
+            FloatVector wa = FloatVector.fromArray(F512, wf, w0);
+            FloatVector wb = FloatVector.fromArray(F512, wf, w0 + 16);
+            v = wa.fma(xa, wb.mul(xb));
+            p0 = FloatVector.broadcast(F512, wd[b] * dx).fma(v.add(v.rearrange(SWAP_8)), p0);
+            v = wa.fma(ya, wb.mul(yb));
+            q0 = FloatVector.broadcast(F512, wd[b] * dy).fma(v.add(v.rearrange(SWAP_8)), q0);
+            wa = FloatVector.fromArray(F512, wf, w0 + n);
+            wb = FloatVector.fromArray(F512, wf, w0 + n + 16);
+            v = wa.fma(xa, wb.mul(xb));
+            p1 = FloatVector.broadcast(F512, wd[nb + b] * dx).fma(v.add(v.rearrange(SWAP_8)), p1);
+            v = wa.fma(ya, wb.mul(yb));
+            q1 = FloatVector.broadcast(F512, wd[nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q1);
+            wa = FloatVector.fromArray(F512, wf, w0 + 2 * n);
+            wb = FloatVector.fromArray(F512, wf, w0 + 2 * n + 16);
+            v = wa.fma(xa, wb.mul(xb));
+            p2 = FloatVector.broadcast(F512, wd[2 * nb + b] * dx).fma(v.add(v.rearrange(SWAP_8)), p2);
+            v = wa.fma(ya, wb.mul(yb));
+            q2 = FloatVector.broadcast(F512, wd[2 * nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q2);
+            wa = FloatVector.fromArray(F512, wf, w0 + 3 * n);
+            wb = FloatVector.fromArray(F512, wf, w0 + 3 * n + 16);
+            v = wa.fma(xa, wb.mul(xb));
+            p3 = FloatVector.broadcast(F512, wd[3 * nb + b] * dx).fma(v.add(v.rearrange(SWAP_8)), p3);
+            v = wa.fma(ya, wb.mul(yb));
+            q3 = FloatVector.broadcast(F512, wd[3 * nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q3);
+        }
+        // quadSum from memory, as in finishQ4K4: eight inlined quadSum calls are past C2's inlining budget
+        float[] f = s.lanes;
+        p0.intoArray(f, 0);
+        p1.intoArray(f, 16);
+        p2.intoArray(f, 32);
+        p3.intoArray(f, 48);
+        q0.intoArray(f, 64);
+        q1.intoArray(f, 80);
+        q2.intoArray(f, 96);
+        q3.intoArray(f, 112);
+        for (int r = 0; r < 2 * ROW_TILE; r++) {
+            int q = 16 * r;
+            out[(r < ROW_TILE ? o0 : o1 - ROW_TILE) + r] =
+                    ((f[q + 4] + f[q]) + (f[q + 6] + f[q + 2])) + ((f[q + 5] + f[q + 1]) + (f[q + 7] + f[q + 3]));
+        }
     }
 
     /** One Q8_0 block's 16 pair products (exact integers) to its eight quads, scaled into the accumulator. */
