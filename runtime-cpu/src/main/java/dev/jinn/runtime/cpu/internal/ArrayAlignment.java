@@ -33,8 +33,9 @@ final class ArrayAlignment {
         }
         try {
             Linker linker = Linker.nativeLinker();
+            // the returned pointer taken as a 64-bit integer (the same register): no segment allocated per call
             return linker.defaultLookup().find("memset")
-                    .map(symbol -> linker.downcallHandle(symbol, FunctionDescriptor.of(ValueLayout.ADDRESS,
+                    .map(symbol -> linker.downcallHandle(symbol, FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
                             Linker.Option.critical(true)))
                     .orElse(null);
@@ -49,15 +50,16 @@ final class ArrayAlignment {
     }
 
     /**
-     * The index of {@code a}'s first element that starts a 64-byte cache line, 0 to 15, at the time of the call; 0
-     * where that cannot be told.
+     * The index of the first element of a float array that starts a 64-byte cache line, 0 to 15, at the time of the
+     * call; 0 where that cannot be told. {@code floats} is the array's {@link MemorySegment#ofArray(float[]) heap
+     * segment}, kept beside the array so that the call allocates nothing.
      */
-    static int floatsToLine(float[] a) {
+    static int floatsToLine(MemorySegment floats) {
         if (MEMSET == null) {
             return 0;
         }
         try {
-            long address = ((MemorySegment) MEMSET.invokeExact(MemorySegment.ofArray(a), 0, 0L)).address();
+            long address = (long) MEMSET.invokeExact(floats, 0, 0L);
             return (int) ((64 - (address & 63)) & 63) / Float.BYTES;
         } catch (Throwable e) {
             return 0;

@@ -31,6 +31,8 @@ public final class QuantizedActivations {
     public float[] qf = new float[0];
     /** Where the values of {@link #qf} start: its first element on a cache line (see ArrayAlignment), or 0. */
     public int qfBase;
+    /** {@link #qf} as a heap segment, for {@code ArrayAlignment}. */
+    java.lang.foreign.MemorySegment qfSegment = java.lang.foreign.MemorySegment.ofArray(qf);
     public GgmlType qfType;
     /**
      * For the batched Q4_K kernel, tokens side by side in groups of {@link #GROUP}: {@link #bsum32} as floats at
@@ -61,6 +63,7 @@ public final class QuantizedActivations {
     void ensureQf(int size) {
         if (qf.length < size + ArrayAlignment.LINE_FLOATS) {
             qf = new float[size + ArrayAlignment.LINE_FLOATS];
+            qfSegment = java.lang.foreign.MemorySegment.ofArray(qf);
         }
     }
 

@@ -525,8 +525,6 @@ public final class VectorKernels extends Kernels {
         /** Where row 0 of the tile starts in {@link #w}: the first element on a cache line (see ArrayAlignment). */
         int wBase;
         float[] d = new float[0];
-        /** Where {@link #sums} start, as {@link #wBase} for {@link #w}. */
-        int sBase;
         int[] mins = new int[0];
         float[] minsF = new float[0];
         float[] dmin = new float[0];
@@ -538,6 +536,11 @@ public final class VectorKernels extends Kernels {
          * store, reloaded from the stack: 2-7% of prefill.
          */
         float[] sums = new float[0];
+        /** Where {@link #sums} start, as {@link #wBase} for {@link #w}. */
+        int sBase;
+        /** {@link #w} and {@link #sums} as heap segments, for ArrayAlignment. */
+        MemorySegment wSegment = MemorySegment.ofArray(w);
+        MemorySegment sumsSegment = MemorySegment.ofArray(sums);
         /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
         final float[] tail = new float[2 * ROW_TILE];
         /** The tile kernels' accumulators, summed from memory (see {@link #finishQ4K4}); {@link #addQ4KMins}' sums. */
@@ -547,6 +550,8 @@ public final class VectorKernels extends Kernels {
             if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
                 w = new float[ROW_TILE * cols + ArrayAlignment.LINE_FLOATS];
                 sums = new float[ROW_TILE * TOKEN_TILE * cols / 16 + ArrayAlignment.LINE_FLOATS];
+                wSegment = MemorySegment.ofArray(w);
+                sumsSegment = MemorySegment.ofArray(sums);
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 mins = new int[ROW_TILE * cols / 32];
                 minsF = new float[ROW_TILE * cols / 32];
@@ -564,7 +569,7 @@ public final class VectorKernels extends Kernels {
         if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q8_0)) {
             int[] order = type == GgmlType.Q6_K ? Q6K_ORDER : Q4K_ORDER; // Q8_0 sums quads as Q4_K does
             a.ensureQf(rows * cols);
-            a.qfBase = ArrayAlignment.floatsToLine(a.qf);
+            a.qfBase = ArrayAlignment.floatsToLine(a.qfSegment);
             for (int base = 0; base < rows * cols; base += 32) {
                 for (int p = 0; p < 32; p++) {
                     a.qf[a.qfBase + base + p] = a.q[base + order[p]];
@@ -605,8 +610,8 @@ public final class VectorKernels extends Kernels {
             return false;
         }
         RowScratch s = rowScratch.get().ensure(cols);
-        s.wBase = ArrayAlignment.floatsToLine(s.w); // asked per call: the collector may have moved the arrays
-        s.sBase = ArrayAlignment.floatsToLine(s.sums);
+        s.wBase = ArrayAlignment.floatsToLine(s.wSegment); // asked per call: the collector may have moved the arrays
+        s.sBase = ArrayAlignment.floatsToLine(s.sumsSegment);
         if (type == GgmlType.Q8_0) {
             matRowsQ8_0(w, rowBytes, r0, r1, a, n, cols, out, outStride, bias, s);
             return true;
@@ -686,24 +691,17 @@ public final class VectorKernels extends Kernels {
                 for (int k = 0; k < ROW_TILE; k++) {
                     decodeQ8_0(w, (r + Math.min(k, rows - 1)) * rowBytes, cols, s, k);
                 }
-                int t = t0;
-                for (; t + 2 <= t1; t += 2) { // two tokens a call: each weight load serves both
-                    int o = t * outStride + r;
-                    if (rows == ROW_TILE) {
-                        dotQ8_0Decoded4x2(s, a, t * cols, cols, out, o, o + outStride);
+                for (int t = t0; t < t1; t += 2) { // two tokens a call: each weight load serves both
+                    boolean pair = t + 1 < t1;
+                    int u = pair ? t + 1 : t; // an odd last token goes through as both of the pair, the copy dropped
+                    if (rows == ROW_TILE && pair) {
+                        dotQ8_0Decoded4x2(s, a, t * cols, u * cols, cols, out, t * outStride + r, u * outStride + r);
                     } else {
-                        dotQ8_0Decoded4x2(s, a, t * cols, cols, s.tail, 0, ROW_TILE);
-                        System.arraycopy(s.tail, 0, out, o, rows);
-                        System.arraycopy(s.tail, ROW_TILE, out, o + outStride, rows);
-                    }
-                }
-                for (; t < t1; t++) {
-                    int o = t * outStride + r;
-                    if (rows == ROW_TILE) {
-                        dotQ8_0Decoded4(s, a, t * cols, cols, out, o);
-                    } else {
-                        dotQ8_0Decoded4(s, a, t * cols, cols, s.tail, 0);
-                        System.arraycopy(s.tail, 0, out, o, rows);
+                        dotQ8_0Decoded4x2(s, a, t * cols, u * cols, cols, s.tail, 0, ROW_TILE);
+                        System.arraycopy(s.tail, 0, out, t * outStride + r, rows);
+                        if (pair) {
+                            System.arraycopy(s.tail, ROW_TILE, out, u * outStride + r, rows);
+                        }
                     }
                 }
             }
@@ -727,63 +725,36 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** {@link #dotQ8_0} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}. */
-    private static void dotQ8_0Decoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
-        float[] wf = s.w;
-        float[] qf = a.qf;
-        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
-        float[] d = a.d;
-        float[] wd = s.d;
-        int nb = n / 32;
-        int d0 = xOff / 32;
-        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++) {
-            int x0 = xOff + 32 * b;
-            int w0 = s.wBase + 32 * b;
-            FloatVector xa = FloatVector.fromArray(F512, qf, qb + x0);
-            FloatVector xb = FloatVector.fromArray(F512, qf, qb + x0 + 16);
-            float dx = d[d0 + b];
-            acc0 = q8Block(FloatVector.fromArray(F512, wf, w0).fma(xa, FloatVector.fromArray(F512, wf, w0 + 16)
-                    .mul(xb)), wd[b] * dx, acc0);
-            acc1 = q8Block(FloatVector.fromArray(F512, wf, w0 + n).fma(xa, FloatVector.fromArray(F512, wf, w0 + n + 16)
-                    .mul(xb)), wd[nb + b] * dx, acc1);
-            acc2 = q8Block(FloatVector.fromArray(F512, wf, w0 + 2 * n).fma(xa,
-                    FloatVector.fromArray(F512, wf, w0 + 2 * n + 16).mul(xb)), wd[2 * nb + b] * dx, acc2);
-            acc3 = q8Block(FloatVector.fromArray(F512, wf, w0 + 3 * n).fma(xa,
-                    FloatVector.fromArray(F512, wf, w0 + 3 * n + 16).mul(xb)), wd[3 * nb + b] * dx, acc3);
-        }
-        out[o] = quadSum(acc0);
-        out[o + 1] = quadSum(acc1);
-        out[o + 2] = quadSum(acc2);
-        out[o + 3] = quadSum(acc3);
-    }
-
     /**
-     * {@link #dotQ8_0Decoded4} for two tokens at once (activations at {@code xOff} and {@code xOff + n}, results at
-     * {@code out[o0..o0+3]} and {@code out[o1..o1+3]}): each weight load serves both, and each token's lanes go
-     * through exactly the one-token operations.
+     * {@link #dotQ8_0} of two tokens (activations at {@code xOff0} and {@code xOff1}) against the four decoded rows of
+     * a tile, into {@code out[o0..o0+3]} and {@code out[o1..o1+3]}: each weight load serves both tokens, and each
+     * token's lanes go through exactly the one-token kernel's operations.
      */
-    private static void dotQ8_0Decoded4x2(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o0,
-                                          int o1) {
+    private static void dotQ8_0Decoded4x2(RowScratch s, QuantizedActivations a, int xOff0, int xOff1, int n,
+                                          float[] out, int o0, int o1) {
         float[] wf = s.w;
         float[] qf = a.qf;
         int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
         float[] d = a.d;
         float[] wd = s.d;
         int nb = n / 32;
-        int d0 = xOff / 32;
+        int d0 = xOff0 / 32;
+        int d1 = xOff1 / 32;
         FloatVector p0 = FloatVector.zero(F512), p1 = p0, p2 = p0, p3 = p0; // token 0, rows 0-3
         FloatVector q0 = p0, q1 = p0, q2 = p0, q3 = p0; // token 1
         for (int b = 0; b < nb; b++) {
-            int x0 = qb + xOff + 32 * b;
+            int x0 = qb + xOff0 + 32 * b;
+            int x1 = qb + xOff1 + 32 * b;
             int w0 = s.wBase + 32 * b;
             FloatVector xa = FloatVector.fromArray(F512, qf, x0);
             FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 16);
-            FloatVector ya = FloatVector.fromArray(F512, qf, x0 + n);
-            FloatVector yb = FloatVector.fromArray(F512, qf, x0 + n + 16);
+            FloatVector ya = FloatVector.fromArray(F512, qf, x1);
+            FloatVector yb = FloatVector.fromArray(F512, qf, x1 + 16);
             float dx = d[d0 + b];
-            float dy = d[d0 + nb + b];
-            FloatVector v; // q8Block, written out: eight calls were past C2's inlining budget (boxed vectors)
+            float dy = d[d1 + b];
+            // each block's 16 pair products (exact integers) to its eight quads, scaled into the accumulator; written
+            // out, as a helper called eight times the method was past C2's inlining budget (boxed vectors)
+            FloatVector v;
             FloatVector wa = FloatVector.fromArray(F512, wf, w0);
             FloatVector wb = FloatVector.fromArray(F512, wf, w0 + 16);
             v = wa.fma(xa, wb.mul(xb));
@@ -824,11 +795,6 @@ public final class VectorKernels extends Kernels {
             out[(r < ROW_TILE ? o0 : o1 - ROW_TILE) + r] =
                     ((f[q + 4] + f[q]) + (f[q + 6] + f[q + 2])) + ((f[q + 5] + f[q + 1]) + (f[q + 7] + f[q + 3]));
         }
-    }
-
-    /** One Q8_0 block's 16 pair products (exact integers) to its eight quads, scaled into the accumulator. */
-    private static FloatVector q8Block(FloatVector v, float scale, FloatVector acc) {
-        return FloatVector.broadcast(F512, scale).fma(v.add(v.rearrange(SWAP_8)), acc);
     }
 
     /** Stores 32 shorts as floats at {@code off}. */

@@ -24,7 +24,7 @@ class ArrayAlignmentTest {
         for (int i = 0; i < 200; i++) {
             float[] a = new float[100 + i]; // sizes that move the next array's start around
             a[0] = 1f;
-            int k = ArrayAlignment.floatsToLine(a);
+            int k = ArrayAlignment.floatsToLine(MemorySegment.ofArray(a));
             assertThat(k).isBetween(0, ArrayAlignment.LINE_FLOATS - 1);
             long address = ((MemorySegment) memset.invokeExact(MemorySegment.ofArray(a).asSlice(4L * k), 0, 0L))
                     .address();
