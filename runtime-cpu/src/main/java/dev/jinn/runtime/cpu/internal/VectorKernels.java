@@ -517,8 +517,7 @@ public final class VectorKernels extends Kernels {
     /**
      * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
      * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}); the six-bit mins of its block b at
-     * {@code mins[8 * (b * ROW_TILE + k)]} (also as floats in {@code minsF}, for {@link #addQ4KMins}) and the
-     * block's dmin at {@code dmin[b * ROW_TILE + k]}.
+     * {@code mins[8 * (b * ROW_TILE + k)]} and the block's dmin at {@code dmin[b * ROW_TILE + k]}.
      */
     private static final class RowScratch {
         float[] w = new float[0];
@@ -526,7 +525,6 @@ public final class VectorKernels extends Kernels {
         int wBase;
         float[] d = new float[0];
         int[] mins = new int[0];
-        float[] minsF = new float[0];
         float[] dmin = new float[0];
         /**
          * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of
@@ -554,7 +552,6 @@ public final class VectorKernels extends Kernels {
                 sumsSegment = MemorySegment.ofArray(sums);
                 d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
                 mins = new int[ROW_TILE * cols / 32];
-                minsF = new float[ROW_TILE * cols / 32];
                 dmin = new float[ROW_TILE * cols / 256];
             }
             return this;
@@ -581,17 +578,15 @@ public final class VectorKernels extends Kernels {
             if (type == GgmlType.Q4_K) {
                 int g = QuantizedActivations.GROUP;
                 a.ensureTransposed(rows, cols);
-                int groups = (rows + g - 1) / g;
-                java.util.Arrays.fill(a.bsum32T, 0, groups * cols / 32 * g, 0);
-                java.util.Arrays.fill(a.negDT, 0, groups * cols / 256 * g, 0);
-                for (int t = 0; t < rows; t++) {
+                for (int t = 0; t < (rows + g - 1) / g * g; t++) { // the last group's padding tokens get zeros
+                    boolean token = t < rows;
                     int base = t / g * cols / 32 * g + t % g;
                     for (int j = 0; j < cols / 32; j++) {
-                        a.bsum32T[base + j * g] = a.bsum32[t * cols / 32 + j];
+                        a.bsum32T[base + j * g] = token ? a.bsum32[t * cols / 32 + j] : 0;
                     }
                     base = t / g * cols / 256 * g + t % g;
                     for (int b = 0; b < cols / 256; b++) {
-                        a.negDT[base + b * g] = -a.d[t * cols / 256 + b];
+                        a.negDT[base + b * g] = token ? -a.d[t * cols / 256 + b] : 0;
                     }
                 }
             }
@@ -819,7 +814,6 @@ public final class VectorKernels extends Kernels {
             int mo = 8 * (b * ROW_TILE + slot);
             for (int j = 0; j < 8; j++) {
                 s.mins[mo + j] = byteAt(m, j);
-                s.minsF[mo + j] = byteAt(m, j);
             }
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
             s.dmin[b * ROW_TILE + slot] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
@@ -1080,7 +1074,7 @@ public final class VectorKernels extends Kernels {
                                    float[] out, int outStride, int r) {
         float[] bt = a.bsum32T;
         float[] nd = a.negDT;
-        float[] mins = s.minsF;
+        int[] mins = s.mins; // six-bit, so exact as the floats they are broadcast as
         int nb = n / 256;
         int gb = g / QuantizedActivations.GROUP * nb; // the group's first super-block
         FloatVector m0 = FloatVector.zero(F512), m1 = m0, m2 = m0, m3 = m0;
