@@ -47,7 +47,7 @@ public final class CpuBackend implements Backend {
         return pool.threads();
     }
 
-    /** "vector" or "scalar". */
+    /** The kernels' name: "vector" (AVX-512), "portable-256", "portable-128" or "scalar". */
     public String kernelsName() {
         return kernels.name();
     }

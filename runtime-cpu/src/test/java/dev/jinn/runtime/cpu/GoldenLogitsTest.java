@@ -33,6 +33,11 @@ class GoldenLogitsTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"f16,0.01,28,32", "q8_0,0.0245,26,16", "q6_k,0.065,26,16", "q4_k_m,0.205,26,16"})
     void logitsAndGreedyMatchLlamaCpp(String name, double maxRms, int minTop1, int greedyTokens) throws IOException {
+        check(name, maxRms, minTop1, greedyTokens);
+    }
+
+    /** Loads golden-{@code name}.gguf on the CPU backend (the kernels {@code KernelSelector} picks) and checks it. */
+    static void check(String name, double maxRms, int minTop1, int greedyTokens) throws IOException {
         int[] prompt = ints(Files.readString(GOLDEN.resolve("prompt.tokens.txt")));
         float[] expected = floats(GOLDEN.resolve("golden-" + name + ".llamacpp-logits.f32"));
         int[] greedy = ints(Files.readString(GOLDEN.resolve("golden-" + name + ".llamacpp-greedy32.txt")));

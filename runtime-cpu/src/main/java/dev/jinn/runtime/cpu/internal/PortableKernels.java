@@ -1,0 +1,309 @@
+package dev.jinn.runtime.cpu.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels for CPUs without 512-bit vectors: AVX2 (256 bits) and Arm NEON (128 bits). {@link VectorKernels}
+ * is written for AVX-512 and names 512-bit species; where the hardware has none the JIT cannot compile those
+ * operations to instructions and runs the Vector API's Java fallback, allocating every vector (a 1.5B Q4_K_M decode on
+ * an AVX2-only JVM did not finish 16 prompt and 8 generated tokens in five minutes; the scalar kernels made 0.9
+ * tokens/s, these 3.9-4.7).
+ *
+ * <p>Every vector here has the width {@link #BITS}, fixed when the class loads: the hardware's preferred width capped at
+ * 256 bits, or the system property {@code jinn.cpu.portableBits} (128 or 256; tests use it to run the 128-bit kernels
+ * on a wider machine). The species must be constants for C2 to compile vector operations to instructions, hence
+ * static finals rather than a constructor argument. Weights are widened once from bytes to 16-bit lanes and multiplied
+ * with the activations' int16 copy, products summed in adjacent pairs inside 32-bit lanes as in VectorKernels: no
+ * lane-count-changing conversion other than bytes to shorts, which every width has.
+ *
+ * <p>Results are not bit-identical to the scalar twin (float sums in another order); the golden-logits bound holds.
+ * Codecs without a vector kernel here (F16, Q5_K) and the attention and SwiGLU helpers use the scalar code.
+ */
+public final class PortableKernels extends Kernels {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    /** The vector width in bits: 128 or 256. */
+    public static final int BITS = bits();
+
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    /** Half-width bytes: widened to {@link #S} (same lane count). */
+    private static final VectorSpecies<Byte> B =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+    /** Values per chunk: lanes of {@link #S}. */
+    private static final int C = S.length();
+
+    private final ScalarKernels scalar = new ScalarKernels();
+
+    private static int bits() {
+        String p = System.getProperty("jinn.cpu.portableBits");
+        if (p != null) {
+            int b = Integer.parseInt(p.trim());
+            if (b != 128 && b != 256) {
+                throw new IllegalArgumentException("jinn.cpu.portableBits must be 128 or 256, not " + p);
+            }
+            return b;
+        }
+        return Math.min(256, Math.max(128, VectorShape.preferredShape().vectorBitSize()));
+    }
+
+    @Override
+    public String name() {
+        return "portable-" + BITS;
+    }
+
+    /** {@code C} bytes at {@code off}, sign- or zero-extended to shorts. */
+    private static ShortVector bytes(MemorySegment w, long off, boolean unsigned) {
+        return (ShortVector) ByteVector.fromMemorySegment(B, w, off, LE)
+                .convertShape(unsigned ? VectorOperators.ZERO_EXTEND_B2S : VectorOperators.B2S, S, 0);
+    }
+
+    @Override
+    public float dotF32(MemorySegment w, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int L = F.length();
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float s = hsum(acc);
+        for (; i < n; i++) {
+            s += w.get(LE_FLOAT, off + 4L * i) * x[xOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float dotF16(MemorySegment w, long off, float[] x, int xOff, int n) {
+        return scalar.dotF16(w, off, x, xOff, n);
+    }
+
+    @Override
+    public float dotBf16(MemorySegment w, long off, float[] x, int xOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int L = F.length(); // == S.length() / 2: load L shorts as half of a short vector's bytes
+        VectorSpecies<Short> half = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(half, w, off + 2L * i, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            FloatVector v = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = v.fma(FloatVector.fromArray(F, x, xOff + i), acc);
+        }
+        float s = hsum(acc);
+        for (; i < n; i++) {
+            s += Fp.bf16(w.get(LE_SHORT, off + 2L * i)) * x[xOff + i];
+        }
+        return s;
+    }
+
+    /**
+     * The lanes' sum in a fixed order. Not {@code reduceLanes(ADD)}: its order is unspecified, and the compiled and
+     * the interpreted forms differ, so a model's logits changed with how far the JIT had got (golden q8_0 RMS 0.011 in
+     * one run, 0.023 in the next).
+     */
+    private static float hsum(FloatVector v) {
+        if (F.length() == 8) {
+            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6)))
+                    + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+        }
+        return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
+    }
+
+    /** Products of two short vectors summed in adjacent pairs: int lanes, (x + (x << 16)) >> 16. */
+    private static IntVector pairs(ShortVector a, ShortVector b) {
+        IntVector p = a.mul(b).reinterpretAsInts();
+        return p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /**
+     * The same bits at 128 as at 256 bits: at 128 the odd chunks of a block go to a second accumulator, standing for
+     * the upper half of a 256-bit one, and the lanes are summed as one. Q8_0 needs it: the next layer's activations are
+     * requantized to int8, so rounding differences grow, and with 128-bit lane groups the golden q8_0 file was 0.026
+     * RMS from llama.cpp against a bound of 0.0245 (0.011 with these groups).
+     */
+    @Override
+    public float dotQ8_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        FloatVector acc = FloatVector.zero(F);
+        FloatVector accHi = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 34L * b;
+            int x0 = xOff + 32 * b;
+            IntVector isum = IntVector.zero(I);
+            IntVector isumHi = IntVector.zero(I);
+            for (int c = 0; c < 32; c += C) {
+                IntVector p = pairs(bytes(w, bo + 2 + c, false), ShortVector.fromArray(S, q16, x0 + c));
+                if (BITS == 128 && (c & C) != 0) {
+                    isumHi = isumHi.add(p);
+                } else {
+                    isum = isum.add(p);
+                }
+            }
+            FloatVector scale = FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 32]);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(scale, acc);
+            if (BITS == 128) {
+                accHi = ((FloatVector) isumHi.convert(VectorOperators.I2F, 0)).fma(scale, accHi);
+            }
+        }
+        if (BITS == 128) {
+            return ((acc.lane(0) + accHi.lane(0)) + (acc.lane(2) + accHi.lane(2)))
+                    + ((acc.lane(1) + accHi.lane(1)) + (acc.lane(3) + accHi.lane(3)));
+        }
+        return hsum(acc);
+    }
+
+    @Override
+    public float dotQ4_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector eight = ShortVector.broadcast(S, (short) 8);
+        ShortVector nibble = ShortVector.broadcast(S, (short) 0xF);
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 18L * b;
+            int x0 = xOff + 32 * b;
+            IntVector isum = IntVector.zero(I);
+            for (int c = 0; c < 16; c += C) {
+                ShortVector z = bytes(w, bo + 2 + c, true);
+                isum = isum.add(pairs(z.and(nibble).sub(eight), ShortVector.fromArray(S, q16, x0 + c)))
+                        .add(pairs(z.lanewise(VectorOperators.LSHR, 4).sub(eight),
+                                ShortVector.fromArray(S, q16, x0 + 16 + c)));
+            }
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 32];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scale), acc);
+        }
+        return hsum(acc);
+    }
+
+    @Override
+    public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0;
+        ShortVector nibble = ShortVector.broadcast(S, (short) 0xF);
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            int x0 = xOff + 256 * b;
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = VectorKernels.k4Scales(u0, u2);
+            long mn = VectorKernels.k4Mins(u1, u2);
+            IntVector isum = IntVector.zero(I);
+            for (int g = 0; g < 4; g++) {
+                IntVector lo = IntVector.zero(I);
+                IntVector hi = IntVector.zero(I);
+                for (int c = 0; c < 32; c += C) {
+                    ShortVector z = bytes(w, bo + 16 + 32L * g + c, true);
+                    lo = lo.add(pairs(z.and(nibble), ShortVector.fromArray(S, q16, x0 + 64 * g + c)));
+                    hi = hi.add(pairs(z.lanewise(VectorOperators.LSHR, 4),
+                            ShortVector.fromArray(S, q16, x0 + 64 * g + 32 + c)));
+                }
+                isum = isum.add(lo.mul(IntVector.broadcast(I, (int) (sc >>> (16 * g)) & 0xFF)))
+                        .add(hi.mul(IntVector.broadcast(I, (int) (sc >>> (16 * g + 8)) & 0xFF)));
+            }
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                msum += ((int) (mn >>> (8 * j)) & 0xFF) * bsum32[x0 / 32 + j];
+            }
+            float da = d[x0 / 256];
+            mins -= da * Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * msum;
+            float scale = da * Float.float16ToFloat(w.get(LE_SHORT, bo));
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scale), acc);
+        }
+        // hsum written out: a helper parsed this late in a kernel this size is past C2's inlining budget, and a call
+        // taking a vector boxes it (one per row)
+        if (F.length() == 8) {
+            return ((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
+                    + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7))) + mins;
+        }
+        return ((acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3))) + mins;
+    }
+
+    @Override
+    public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        return scalar.dotQ5K(w, off, a, xOff, n);
+    }
+
+    @Override
+    public float dotQ6K(MemorySegment w, long off, QuantizedActivations act, int xOff, int n) {
+        short[] q16 = act.q16;
+        float[] d = act.d;
+        FloatVector acc = FloatVector.zero(F);
+        ShortVector nibble = ShortVector.broadcast(S, (short) 0xF);
+        ShortVector three = ShortVector.broadcast(S, (short) 3);
+        ShortVector offset = ShortVector.broadcast(S, (short) 32);
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 210L * b;
+            int x0 = xOff + 256 * b;
+            IntVector isum = IntVector.zero(I);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += C) { // C divides 16: one scale per stream in a chunk
+                    ShortVector qh = bytes(w, bo + 128 + 32 * h + l, true);
+                    // value 128h + 32k + l: low bits from ql[64h + 32(k & 1) + l] (high nibble for k >= 2), two
+                    // high bits from qh >> 2k; one stream per pass, so C2 parses this body once (written out four
+                    // times it grew past C2's inlining budget and boxed a vector per chunk)
+                    for (int k = 0; k < 4; k++) {
+                        ShortVector ql = bytes(w, bo + 64 * h + 32 * (k & 1) + l, true);
+                        ShortVector v = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(nibble).or(
+                                qh.lanewise(VectorOperators.LSHR, 2 * k).and(three).lanewise(VectorOperators.LSHL, 4));
+                        int scale = w.get(ValueLayout.JAVA_BYTE, bo + 192 + 8 * h + l / 16 + 2 * k);
+                        isum = isum.add(pairs(v.sub(offset), ShortVector.fromArray(S, q16, x0 + 128 * h + 32 * k + l))
+                                .mul(IntVector.broadcast(I, scale)));
+                    }
+                }
+            }
+            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scale), acc);
+        }
+        if (F.length() == 8) { // hsum written out, as in dotQ4K
+            return ((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
+                    + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)));
+        }
+        return (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3));
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int L = F.length();
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+        }
+        float s = hsum(acc);
+        for (; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float s, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        int L = F.length();
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).fma(sv, FloatVector.fromArray(F, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += s * x[xOff + i];
+        }
+    }
+}
