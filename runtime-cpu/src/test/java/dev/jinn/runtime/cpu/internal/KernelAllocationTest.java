@@ -27,7 +27,17 @@ class KernelAllocationTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0", "Q4_0"})
     void compiledKernelAllocatesNothing(GgmlType type) {
-        Kernels kernels = new VectorKernels();
+        assertMatVecsAllocateNothing(new VectorKernels(), type);
+    }
+
+    /** The portable (AVX2/NEON) kernels at the width this JVM gives them (256 bits on this machine). */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q4_K", "Q6_K", "Q8_0", "Q4_0"})
+    void compiledPortableKernelAllocatesNothing(GgmlType type) {
+        assertMatVecsAllocateNothing(new PortableKernels(), type);
+    }
+
+    private static void assertMatVecsAllocateNothing(Kernels kernels, GgmlType type) {
         MemorySegment w = KernelsTest.randomRows(type, ROWS, COLS, 11);
         QuantizedActivations a = new QuantizedActivations();
         kernels.prepare(type, KernelsTest.randomFloats(COLS, 12), 1, COLS, a);
@@ -36,24 +46,8 @@ class KernelAllocationTest {
         long fewest = fewestBytesPerRound(
                 () -> kernels.matRows(type, w, rowBytes, 0, ROWS, a, 1, COLS, out, ROWS, null));
         // 200 rounds of 64 rows: a boxed vector per block would be megabytes, one per row hundreds of kilobytes
-        assertThat(fewest).as("bytes allocated by 200 compiled %s mat-vecs of %dx%d", type, ROWS, COLS)
-                .isLessThan(1024);
-    }
-
-    /** The portable (AVX2/NEON) kernels at this JVM's portable width; 128 bits in the portable-128 execution. */
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q4_K", "Q6_K", "Q8_0", "Q4_0"})
-    void compiledPortableKernelAllocatesNothing(GgmlType type) {
-        Kernels kernels = new PortableKernels();
-        MemorySegment w = KernelsTest.randomRows(type, ROWS, COLS, 11);
-        QuantizedActivations a = new QuantizedActivations();
-        kernels.prepare(type, KernelsTest.randomFloats(COLS, 12), 1, COLS, a);
-        float[] out = new float[ROWS];
-        long rowBytes = type.rowBytes(COLS);
-        long fewest = fewestBytesPerRound(
-                () -> kernels.matRows(type, w, rowBytes, 0, ROWS, a, 1, COLS, out, ROWS, null));
-        assertThat(fewest).as("bytes allocated by 200 compiled portable-%d %s mat-vecs of %dx%d",
-                PortableKernels.BITS, type, ROWS, COLS).isLessThan(1024);
+        assertThat(fewest).as("bytes allocated by 200 compiled %s %s mat-vecs of %dx%d", kernels.name(), type, ROWS,
+                COLS).isLessThan(1024);
     }
 
     /** The prefill (batched) kernels too: a full token block and a partial one, a tile remainder. */
