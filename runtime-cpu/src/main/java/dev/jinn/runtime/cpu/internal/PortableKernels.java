@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * an AVX2-only JVM did not finish 16 prompt and 8 generated tokens in five minutes; the scalar kernels made 0.9
  * tokens/s, these 3.9-4.7).
  *
- * <p>Every vector here has the width {@link #BITS}, fixed when the class loads: the hardware's preferred width capped at
- * 256 bits, or the system property {@code jinn.cpu.portableBits} (128 or 256; tests use it to run the 128-bit kernels
+ * <p>Every vector here has the width {@link #BITS}, fixed when the class loads: the hardware's preferred width capped
+ * at 256 bits, or the system property {@code jinn.cpu.portableBits} (128 or 256; tests use it to run the 128-bit kernels
  * on a wider machine). The species must be constants for C2 to compile vector operations to instructions, hence
  * static finals rather than a constructor argument. Weights are widened once from bytes to 16-bit lanes and multiplied
  * with the activations' int16 copy, products summed in adjacent pairs inside 32-bit lanes as in VectorKernels: no
@@ -121,9 +121,13 @@ public final class PortableKernels extends Kernels {
         return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
     }
 
-    /** Products of two short vectors summed in adjacent pairs: int lanes, (x + (x << 16)) >> 16. */
-    private static IntVector pairs(ShortVector a, ShortVector b) {
-        IntVector p = a.mul(b).reinterpretAsInts();
+    /**
+     * 16-bit lanes summed in adjacent pairs into int lanes: (x + (x << 16)) >> 16, exact while each pair's sum fits
+     * in int16. The kernels add int16 products first where that still holds (noted at each), so there is one pair sum
+     * per several chunks.
+     */
+    private static IntVector pairSums(ShortVector products) {
+        IntVector p = products.reinterpretAsInts();
         return p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
@@ -142,10 +146,11 @@ public final class PortableKernels extends Kernels {
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
             int x0 = xOff + 32 * b;
+            // one pair sum per chunk: two adjacent lanes of |128 * 127| already fill int16
             IntVector isum = IntVector.zero(I);
             IntVector isumHi = IntVector.zero(I);
             for (int c = 0; c < 32; c += C) {
-                IntVector p = pairs(bytes(w, bo + 2 + c, false), ShortVector.fromArray(S, q16, x0 + c));
+                IntVector p = pairSums(bytes(w, bo + 2 + c, false).mul(ShortVector.fromArray(S, q16, x0 + c)));
                 if (BITS == 128 && (c & C) != 0) {
                     isumHi = isumHi.add(p);
                 } else {
@@ -175,13 +180,14 @@ public final class PortableKernels extends Kernels {
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 18L * b;
             int x0 = xOff + 32 * b;
-            IntVector isum = IntVector.zero(I);
+            ShortVector p = ShortVector.zero(S); // a pair of lanes: at most eight products of |8 * 127|
             for (int c = 0; c < 16; c += C) {
                 ShortVector z = bytes(w, bo + 2 + c, true);
-                isum = isum.add(pairs(z.and(nibble).sub(eight), ShortVector.fromArray(S, q16, x0 + c)))
-                        .add(pairs(z.lanewise(VectorOperators.LSHR, 4).sub(eight),
-                                ShortVector.fromArray(S, q16, x0 + 16 + c)));
+                p = p.add(z.and(nibble).sub(eight).mul(ShortVector.fromArray(S, q16, x0 + c)))
+                        .add(z.lanewise(VectorOperators.LSHR, 4).sub(eight)
+                                .mul(ShortVector.fromArray(S, q16, x0 + 16 + c)));
             }
+            IntVector isum = pairSums(p);
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[x0 / 32];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, scale), acc);
         }
@@ -206,16 +212,16 @@ public final class PortableKernels extends Kernels {
             long mn = VectorKernels.k4Mins(u1, u2);
             IntVector isum = IntVector.zero(I);
             for (int g = 0; g < 4; g++) {
-                IntVector lo = IntVector.zero(I);
-                IntVector hi = IntVector.zero(I);
+                ShortVector lo = ShortVector.zero(S); // a pair of lanes: at most eight products of 15 * 127
+                ShortVector hi = ShortVector.zero(S);
                 for (int c = 0; c < 32; c += C) {
                     ShortVector z = bytes(w, bo + 16 + 32L * g + c, true);
-                    lo = lo.add(pairs(z.and(nibble), ShortVector.fromArray(S, q16, x0 + 64 * g + c)));
-                    hi = hi.add(pairs(z.lanewise(VectorOperators.LSHR, 4),
-                            ShortVector.fromArray(S, q16, x0 + 64 * g + 32 + c)));
+                    lo = lo.add(z.and(nibble).mul(ShortVector.fromArray(S, q16, x0 + 64 * g + c)));
+                    hi = hi.add(z.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(S, q16, x0 + 64 * g + 32 + c)));
                 }
-                isum = isum.add(lo.mul(IntVector.broadcast(I, (int) (sc >>> (16 * g)) & 0xFF)))
-                        .add(hi.mul(IntVector.broadcast(I, (int) (sc >>> (16 * g + 8)) & 0xFF)));
+                isum = isum.add(pairSums(lo).mul(IntVector.broadcast(I, (int) (sc >>> (16 * g)) & 0xFF)))
+                        .add(pairSums(hi).mul(IntVector.broadcast(I, (int) (sc >>> (16 * g + 8)) & 0xFF)));
             }
             int msum = 0;
             for (int j = 0; j < 8; j++) {
@@ -263,8 +269,8 @@ public final class PortableKernels extends Kernels {
                         ShortVector v = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(nibble).or(
                                 qh.lanewise(VectorOperators.LSHR, 2 * k).and(three).lanewise(VectorOperators.LSHL, 4));
                         int scale = w.get(ValueLayout.JAVA_BYTE, bo + 192 + 8 * h + l / 16 + 2 * k);
-                        isum = isum.add(pairs(v.sub(offset), ShortVector.fromArray(S, q16, x0 + 128 * h + 32 * k + l))
-                                .mul(IntVector.broadcast(I, scale)));
+                        ShortVector x = ShortVector.fromArray(S, q16, x0 + 128 * h + 32 * k + l);
+                        isum = isum.add(pairSums(v.sub(offset).mul(x)).mul(IntVector.broadcast(I, scale)));
                     }
                 }
             }

@@ -63,6 +63,35 @@ class PortableKernelsTest {
         }
     }
 
+    /**
+     * Weights and activations at the ends of their ranges, where int16 sums would overflow first: every weight value
+     * byte set to {@code fill}, every activation the block maximum (int8 127).
+     */
+    @ParameterizedTest
+    @CsvSource({"Q8_0,2,32,-128", "Q8_0,2,32,127", "Q4_0,2,16,0", "Q4_0,2,16,-1", "Q4_K,16,128,-1", "Q6_K,0,192,-1",
+            "Q6_K,0,192,0"})
+    void extremeValuesDoNotOverflow(GgmlType type, int from, int count, int fill) {
+        int rows = 3;
+        int cols = 512;
+        MemorySegment w = KernelsTest.randomRows(type, rows, cols, 77);
+        long blocks = w.byteSize() / type.blockBytes();
+        for (long b = 0; b < blocks; b++) {
+            w.asSlice(b * type.blockBytes() + from, count).fill((byte) fill);
+        }
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, 0.5f);
+        QuantizedActivations a = new QuantizedActivations();
+        SCALAR.prepare(type, x, 1, cols, a);
+        QuantizedActivations ap = new QuantizedActivations();
+        PORTABLE.prepare(type, x, 1, cols, ap);
+        for (int r = 0; r < rows; r++) {
+            long off = r * type.rowBytes(cols);
+            float scalar = SCALAR.dot(type, w, off, a, 0, cols);
+            assertThat((double) PORTABLE.dot(type, w, off, ap, 0, cols)).as("%s row %d", type, r)
+                    .isCloseTo(scalar, offset(1e-5 * (1e-6 + Math.abs(scalar))));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 8, 17, 64, 1000})
     void floatHelpersMatch(int n) {
