@@ -2,6 +2,7 @@ package dev.jinn.runtime.cpu.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import dev.jinn.quant.GgmlType;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -16,17 +17,18 @@ import jdk.incubator.vector.VectorSpecies;
  * is written for AVX-512 and names 512-bit species; where the hardware has none the JIT cannot compile those
  * operations to instructions and runs the Vector API's Java fallback, allocating every vector (a 1.5B Q4_K_M decode on
  * an AVX2-only JVM did not finish 16 prompt and 8 generated tokens in five minutes; the scalar kernels made 0.9
- * tokens/s, these 3.9-4.7).
+ * tokens/s, these 5).
  *
  * <p>Every vector here has the width {@link #BITS}, fixed when the class loads: the hardware's preferred width capped
- * at 256 bits, or the system property {@code jinn.cpu.portableBits} (128 or 256; tests use it to run the 128-bit kernels
- * on a wider machine). The species must be constants for C2 to compile vector operations to instructions, hence
+ * at 256 bits, or the system property {@code jinn.cpu.portableBits} (128 or 256; tests use it to run the 128-bit
+ * kernels on a wider machine). The species must be constants for C2 to compile vector operations to instructions, hence
  * static finals rather than a constructor argument. Weights are widened once from bytes to 16-bit lanes and multiplied
  * with the activations' int16 copy, products summed in adjacent pairs inside 32-bit lanes as in VectorKernels: no
  * lane-count-changing conversion other than bytes to shorts, which every width has.
  *
  * <p>Results are not bit-identical to the scalar twin (float sums in another order); the golden-logits bound holds.
- * Codecs without a vector kernel here (F16, Q5_K) and the attention and SwiGLU helpers use the scalar code.
+ * Prefill takes Q4_K, Q6_K and Q8_0 rows two tokens at a time, bit-identical to decode. Codecs without a vector
+ * kernel here (F16, Q5_K) and the attention and SwiGLU helpers use the scalar code.
  */
 public final class PortableKernels extends Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -282,6 +284,201 @@ public final class PortableKernels extends Kernels {
                     + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)));
         }
         return (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3));
+    }
+
+    /**
+     * Prefill: Q4_K, Q6_K and Q8_0 rows against two tokens per pass, so each weight chunk is loaded and unpacked once
+     * for both. Per token the operations are the one-token kernel's in the same order: bit-identical to decode.
+     */
+    @Override
+    protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
+                                     QuantizedActivations a, int n, int cols, float[] out, int outStride,
+                                     float[] bias) {
+        if (type != GgmlType.Q4_K && type != GgmlType.Q6_K && type != GgmlType.Q8_0) {
+            return false;
+        }
+        for (int r = r0; r < r1; r++) {
+            long off = r * rowBytes;
+            float b = bias == null ? 0 : bias[r];
+            int t = 0;
+            for (; t + 1 < n; t += 2) {
+                int oa = t * outStride + r;
+                int ob = (t + 1) * outStride + r;
+                switch (type) {
+                    case Q4_K -> dotQ4K2(w, off, a, t * cols, (t + 1) * cols, cols, out, oa, ob, b);
+                    case Q6_K -> dotQ6K2(w, off, a, t * cols, (t + 1) * cols, cols, out, oa, ob, b);
+                    default -> dotQ8_02(w, off, a, t * cols, (t + 1) * cols, cols, out, oa, ob, b);
+                }
+            }
+            if (t < n) {
+                out[t * outStride + r] = dot(type, w, off, a, t, cols) + b;
+            }
+        }
+        return true;
+    }
+
+    /** {@link #dotQ8_0} for the tokens at {@code xa} and {@code xb}, plus {@code bias}, into out[oa] and out[ob]. */
+    private static void dotQ8_02(MemorySegment w, long off, QuantizedActivations a, int xa, int xb, int n,
+                                 float[] out, int oa, int ob, float bias) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        FloatVector accA = FloatVector.zero(F);
+        FloatVector accAHi = FloatVector.zero(F);
+        FloatVector accB = FloatVector.zero(F);
+        FloatVector accBHi = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 34L * b;
+            IntVector isumA = IntVector.zero(I);
+            IntVector isumAHi = IntVector.zero(I);
+            IntVector isumB = IntVector.zero(I);
+            IntVector isumBHi = IntVector.zero(I);
+            for (int c = 0; c < 32; c += C) {
+                ShortVector v = bytes(w, bo + 2 + c, false);
+                IntVector pa = pairSums(v.mul(ShortVector.fromArray(S, q16, xa + 32 * b + c)));
+                IntVector pb = pairSums(v.mul(ShortVector.fromArray(S, q16, xb + 32 * b + c)));
+                if (BITS == 128 && (c & C) != 0) {
+                    isumAHi = isumAHi.add(pa);
+                    isumBHi = isumBHi.add(pb);
+                } else {
+                    isumA = isumA.add(pa);
+                    isumB = isumB.add(pb);
+                }
+            }
+            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            FloatVector sa = FloatVector.broadcast(F, dw * d[xa / 32 + b]);
+            FloatVector sb = FloatVector.broadcast(F, dw * d[xb / 32 + b]);
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0)).fma(sa, accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0)).fma(sb, accB);
+            if (BITS == 128) {
+                accAHi = ((FloatVector) isumAHi.convert(VectorOperators.I2F, 0)).fma(sa, accAHi);
+                accBHi = ((FloatVector) isumBHi.convert(VectorOperators.I2F, 0)).fma(sb, accBHi);
+            }
+        }
+        if (BITS == 128) {
+            out[oa] = ((accA.lane(0) + accAHi.lane(0)) + (accA.lane(2) + accAHi.lane(2)))
+                    + ((accA.lane(1) + accAHi.lane(1)) + (accA.lane(3) + accAHi.lane(3))) + bias;
+            out[ob] = ((accB.lane(0) + accBHi.lane(0)) + (accB.lane(2) + accBHi.lane(2)))
+                    + ((accB.lane(1) + accBHi.lane(1)) + (accB.lane(3) + accBHi.lane(3))) + bias;
+        } else {
+            out[oa] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                    + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7))) + bias;
+            out[ob] = ((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                    + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7))) + bias;
+        }
+    }
+
+    /** {@link #dotQ4K} for two tokens, as {@link #dotQ8_02}. */
+    private static void dotQ4K2(MemorySegment w, long off, QuantizedActivations a, int xa, int xb, int n,
+                                float[] out, int oa, int ob, float bias) {
+        short[] q16 = a.q16;
+        float[] d = a.d;
+        int[] bsum32 = a.bsum32;
+        FloatVector accA = FloatVector.zero(F);
+        FloatVector accB = FloatVector.zero(F);
+        float minsA = 0;
+        float minsB = 0;
+        ShortVector nibble = ShortVector.broadcast(S, (short) 0xF);
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = VectorKernels.k4Scales(u0, u2);
+            long mn = VectorKernels.k4Mins(u1, u2);
+            IntVector isumA = IntVector.zero(I);
+            IntVector isumB = IntVector.zero(I);
+            for (int g = 0; g < 4; g++) {
+                ShortVector loA = ShortVector.zero(S);
+                ShortVector hiA = ShortVector.zero(S);
+                ShortVector loB = ShortVector.zero(S);
+                ShortVector hiB = ShortVector.zero(S);
+                int xg = 256 * b + 64 * g;
+                for (int c = 0; c < 32; c += C) {
+                    ShortVector z = bytes(w, bo + 16 + 32L * g + c, true);
+                    ShortVector zl = z.and(nibble);
+                    ShortVector zh = z.lanewise(VectorOperators.LSHR, 4);
+                    loA = loA.add(zl.mul(ShortVector.fromArray(S, q16, xa + xg + c)));
+                    hiA = hiA.add(zh.mul(ShortVector.fromArray(S, q16, xa + xg + 32 + c)));
+                    loB = loB.add(zl.mul(ShortVector.fromArray(S, q16, xb + xg + c)));
+                    hiB = hiB.add(zh.mul(ShortVector.fromArray(S, q16, xb + xg + 32 + c)));
+                }
+                IntVector sLo = IntVector.broadcast(I, (int) (sc >>> (16 * g)) & 0xFF);
+                IntVector sHi = IntVector.broadcast(I, (int) (sc >>> (16 * g + 8)) & 0xFF);
+                isumA = isumA.add(pairSums(loA).mul(sLo)).add(pairSums(hiA).mul(sHi));
+                isumB = isumB.add(pairSums(loB).mul(sLo)).add(pairSums(hiB).mul(sHi));
+            }
+            int msumA = 0;
+            int msumB = 0;
+            for (int j = 0; j < 8; j++) {
+                int m = (int) (mn >>> (8 * j)) & 0xFF;
+                msumA += m * bsum32[(xa + 256 * b) / 32 + j];
+                msumB += m * bsum32[(xb + 256 * b) / 32 + j];
+            }
+            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            float da = d[(xa + 256 * b) / 256];
+            float db = d[(xb + 256 * b) / 256];
+            minsA -= da * dmin * msumA;
+            minsB -= db * dmin * msumB;
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, da * dw), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, db * dw), accB);
+        }
+        if (F.length() == 8) {
+            out[oa] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                    + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7))) + minsA + bias;
+            out[ob] = ((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                    + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7))) + minsB + bias;
+        } else {
+            out[oa] = ((accA.lane(0) + accA.lane(2)) + (accA.lane(1) + accA.lane(3))) + minsA + bias;
+            out[ob] = ((accB.lane(0) + accB.lane(2)) + (accB.lane(1) + accB.lane(3))) + minsB + bias;
+        }
+    }
+
+    /** {@link #dotQ6K} for two tokens, as {@link #dotQ8_02}. */
+    private static void dotQ6K2(MemorySegment w, long off, QuantizedActivations act, int xa, int xb, int n,
+                                float[] out, int oa, int ob, float bias) {
+        short[] q16 = act.q16;
+        float[] d = act.d;
+        FloatVector accA = FloatVector.zero(F);
+        FloatVector accB = FloatVector.zero(F);
+        ShortVector nibble = ShortVector.broadcast(S, (short) 0xF);
+        ShortVector three = ShortVector.broadcast(S, (short) 3);
+        ShortVector offset = ShortVector.broadcast(S, (short) 32);
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 210L * b;
+            IntVector isumA = IntVector.zero(I);
+            IntVector isumB = IntVector.zero(I);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += C) {
+                    ShortVector qh = bytes(w, bo + 128 + 32 * h + l, true);
+                    for (int k = 0; k < 4; k++) {
+                        ShortVector ql = bytes(w, bo + 64 * h + 32 * (k & 1) + l, true);
+                        ShortVector v = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(nibble).or(
+                                qh.lanewise(VectorOperators.LSHR, 2 * k).and(three).lanewise(VectorOperators.LSHL, 4))
+                                .sub(offset);
+                        IntVector scale = IntVector.broadcast(I, w.get(ValueLayout.JAVA_BYTE,
+                                bo + 192 + 8 * h + l / 16 + 2 * k));
+                        int x = 256 * b + 128 * h + 32 * k + l;
+                        isumA = isumA.add(pairSums(v.mul(ShortVector.fromArray(S, q16, xa + x))).mul(scale));
+                        isumB = isumB.add(pairSums(v.mul(ShortVector.fromArray(S, q16, xb + x))).mul(scale));
+                    }
+                }
+            }
+            float dw = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F, dw * d[(xa + 256 * b) / 256]), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(F, dw * d[(xb + 256 * b) / 256]), accB);
+        }
+        if (F.length() == 8) {
+            out[oa] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                    + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7))) + bias;
+            out[ob] = ((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                    + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7))) + bias;
+        } else {
+            out[oa] = ((accA.lane(0) + accA.lane(2)) + (accA.lane(1) + accA.lane(3))) + bias;
+            out[ob] = ((accB.lane(0) + accB.lane(2)) + (accB.lane(1) + accB.lane(3))) + bias;
+        }
     }
 
     @Override

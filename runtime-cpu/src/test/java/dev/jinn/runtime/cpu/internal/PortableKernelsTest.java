@@ -63,6 +63,25 @@ class PortableKernelsTest {
         }
     }
 
+    /** Prefill takes tokens in pairs: bit-identical to one token at a time, from a row other than 0, without a bias. */
+    @ParameterizedTest
+    @CsvSource({"Q4_K,512", "Q6_K,512", "Q8_0,96"})
+    void batchedPrefillEqualsOneTokenKernelsExactly(GgmlType type, int cols) {
+        int rows = 6;
+        int tokens = 5;
+        MemorySegment w = KernelsTest.randomRows(type, rows, cols, 3 + cols);
+        QuantizedActivations a = new QuantizedActivations();
+        PORTABLE.prepare(type, KernelsTest.randomFloats(tokens * cols, 5 + cols), tokens, cols, a);
+        float[] out = new float[tokens * rows];
+        PORTABLE.matRows(type, w, type.rowBytes(cols), 2, rows, a, tokens, cols, out, rows, null);
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < tokens; t++) {
+                float expect = r < 2 ? 0 : PORTABLE.dot(type, w, r * type.rowBytes(cols), a, t, cols) + 0;
+                assertThat(out[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(expect);
+            }
+        }
+    }
+
     /**
      * Weights and activations at the ends of their ranges, where int16 sums would overflow first: every weight value
      * byte set to {@code fill}, every activation the block maximum (int8 127).
