@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * is written for AVX-512 and names 512-bit species; where the hardware has none the JIT cannot compile those
  * operations to instructions and runs the Vector API's Java fallback, allocating every vector (a 1.5B Q4_K_M decode on
  * an AVX2-only JVM did not finish 16 prompt and 8 generated tokens in five minutes; the scalar kernels made 0.9
- * tokens/s, these 5).
+ * tokens/s, these 6.4; see README, "CPU kernels by vector width").
  *
  * <p>Every vector here has the width {@link #BITS}, fixed when the class loads: the hardware's preferred width capped
  * at 256 bits, or the system property {@code jinn.cpu.portableBits} (128 or 256; tests use it to run the 128-bit
