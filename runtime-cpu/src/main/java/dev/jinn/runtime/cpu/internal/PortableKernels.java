@@ -481,6 +481,121 @@ public final class PortableKernels extends Kernels {
         }
     }
 
+    /**
+     * ggml's AVX-512 order (see {@link Kernels#dotGgmlF16Order}): four 16-lane accumulators, each held here as
+     * {@code 16 / F.length()} vectors (two at 256 bits, four at 128), reduced in the same order. Bit-identical.
+     */
+    @Override
+    public float dotGgmlF16Order(float[] q, int qOff, float[] k, int kOff, int n) {
+        if (n % 64 != 0) {
+            return dot(q, qOff, k, kOff, n);
+        }
+        int L = F.length();
+        // lanes 0..15 of each of the four accumulators: a (0..7) and b (8..15) at 256 bits; at 128 bits a0, a1, b0,
+        // b1 hold lanes 0..3, 4..7, 8..11, 12..15
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
+        for (int i = 0; i < n; i += 64) {
+            int kq = kOff + i;
+            int qq = qOff + i;
+            a0 = FloatVector.fromArray(F, k, kq).fma(FloatVector.fromArray(F, q, qq), a0);
+            b0 = FloatVector.fromArray(F, k, kq + L).fma(FloatVector.fromArray(F, q, qq + L), b0);
+            a1 = FloatVector.fromArray(F, k, kq + 16).fma(FloatVector.fromArray(F, q, qq + 16), a1);
+            b1 = FloatVector.fromArray(F, k, kq + 16 + L).fma(FloatVector.fromArray(F, q, qq + 16 + L), b1);
+            a2 = FloatVector.fromArray(F, k, kq + 32).fma(FloatVector.fromArray(F, q, qq + 32), a2);
+            b2 = FloatVector.fromArray(F, k, kq + 32 + L).fma(FloatVector.fromArray(F, q, qq + 32 + L), b2);
+            a3 = FloatVector.fromArray(F, k, kq + 48).fma(FloatVector.fromArray(F, q, qq + 48), a3);
+            b3 = FloatVector.fromArray(F, k, kq + 48 + L).fma(FloatVector.fromArray(F, q, qq + 48 + L), b3);
+            if (L == 4) {
+                c0 = FloatVector.fromArray(F, k, kq + 8).fma(FloatVector.fromArray(F, q, qq + 8), c0);
+                d0 = FloatVector.fromArray(F, k, kq + 12).fma(FloatVector.fromArray(F, q, qq + 12), d0);
+                c1 = FloatVector.fromArray(F, k, kq + 24).fma(FloatVector.fromArray(F, q, qq + 24), c1);
+                d1 = FloatVector.fromArray(F, k, kq + 28).fma(FloatVector.fromArray(F, q, qq + 28), d1);
+                c2 = FloatVector.fromArray(F, k, kq + 40).fma(FloatVector.fromArray(F, q, qq + 40), c2);
+                d2 = FloatVector.fromArray(F, k, kq + 44).fma(FloatVector.fromArray(F, q, qq + 44), d2);
+                c3 = FloatVector.fromArray(F, k, kq + 56).fma(FloatVector.fromArray(F, q, qq + 56), c3);
+                d3 = FloatVector.fromArray(F, k, kq + 60).fma(FloatVector.fromArray(F, q, qq + 60), d3);
+            }
+        }
+        // v[l] = (acc0 + acc2) + (acc1 + acc3); then a[l] = v[l] + v[l + 8]; then hsum_float_8
+        FloatVector va = a0.add(a2).add(a1.add(a3));
+        FloatVector vb = b0.add(b2).add(b1.add(b3));
+        if (L == 8) {
+            FloatVector h = va.add(vb); // lanes l and l + 8
+            return ((h.lane(0) + h.lane(4)) + (h.lane(2) + h.lane(6)))
+                    + ((h.lane(1) + h.lane(5)) + (h.lane(3) + h.lane(7)));
+        }
+        FloatVector vc = c0.add(c2).add(c1.add(c3));
+        FloatVector vd = d0.add(d2).add(d1.add(d3));
+        FloatVector lo = va.add(vc); // a[0..3]: v[0..3] + v[8..11]
+        FloatVector hi = vb.add(vd); // a[4..7]: v[4..7] + v[12..15]
+        return ((lo.lane(0) + hi.lane(0)) + (lo.lane(2) + hi.lane(2)))
+                + ((lo.lane(1) + hi.lane(1)) + (lo.lane(3) + hi.lane(3)));
+    }
+
+    @Override
+    public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
+        fmaRoundF16(acc, v, vOff, s, true, n);
+    }
+
+    @Override
+    public void scaleF16(float[] acc, float s, int n) {
+        fmaRoundF16(acc, acc, 0, s, false, n); // fma with -0 is the product, rounded once, -0 kept
+    }
+
+    /**
+     * {@code acc[i] = f16(fma(x[xOff + i], s, accumulate ? acc[i] : -0))}: VectorKernels' rounding (see its
+     * fmaRoundF16) at this width, written out in the loop for the same reason, constants broadcast explicitly.
+     */
+    private static void fmaRoundF16(float[] acc, float[] x, int xOff, float s, boolean accumulate, int n) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        FloatVector negZero = FloatVector.broadcast(F, -0f);
+        IntVector expMask = IntVector.broadcast(I, 0xFF);
+        IntVector minExp = IntVector.broadcast(I, 127 - 14);
+        IntVector thirteen = IntVector.broadcast(I, 13);
+        IntVector half = IntVector.broadcast(I, 0x400000);
+        IntVector signBit = IntVector.broadcast(I, 0x80000000);
+        int L = F.length();
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector y = FloatVector.fromArray(F, x, xOff + i)
+                    .fma(sv, accumulate ? FloatVector.fromArray(F, acc, i) : negZero);
+            IntVector bits = y.reinterpretAsInts();
+            IntVector exp = bits.lanewise(VectorOperators.LSHR, 23).and(expMask).max(minExp);
+            FloatVector c = exp.add(thirteen).lanewise(VectorOperators.LSHL, 23).or(half).reinterpretAsFloats();
+            y.add(c).sub(c).reinterpretAsInts().or(bits.and(signBit)).reinterpretAsFloats().intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Fp.roundF16(Math.fma(x[xOff + i], s, accumulate ? acc[i] : -0f));
+        }
+    }
+
+    /** f16 to float for the KV cache, as VectorKernels' f16ToFloat (exact for every bit pattern), at this width. */
+    @Override
+    public void f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        VectorSpecies<Short> half = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+        IntVector signMask = IntVector.broadcast(I, 0x8000);
+        IntVector magMask = IntVector.broadcast(I, 0x7FFF);
+        FloatVector rebias = FloatVector.broadcast(F, 0x1p112f);
+        IntVector inf = IntVector.broadcast(I, 0x400);
+        IntVector expAll = IntVector.broadcast(I, 0x7F800000);
+        int L = F.length();
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector v = (IntVector) ShortVector.fromMemorySegment(half, src, off + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector sign = v.and(signMask).lanewise(VectorOperators.LSHL, 16);
+            IntVector mag = v.and(magMask);
+            FloatVector f = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(rebias);
+            IntVector special = mag.add(inf).lanewise(VectorOperators.LSHR, 15).neg().and(expAll);
+            f.reinterpretAsInts().or(special).or(sign).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src.get(LE_SHORT, off + 2L * i));
+        }
+    }
+
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector acc = FloatVector.zero(F);

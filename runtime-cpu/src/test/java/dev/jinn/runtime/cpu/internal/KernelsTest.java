@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every vector kernel against its scalar twin on seeded random data; the scalar dequantizers against ggml's. */
@@ -211,13 +212,20 @@ class KernelsTest {
         }
     }
 
+    /** The AVX-512 ("vector") or the portable kernels, for the helpers both must give bit-exactly. */
+    static Kernels kernels(String name) {
+        return name.equals("portable") ? PORTABLE : VECTOR;
+    }
+
+    static final Kernels PORTABLE = new PortableKernels();
+
     @ParameterizedTest
-    @CsvSource({"64", "128", "256", "96"})
-    void ggmlOrderDotIsBitExactBetweenTwins(int n) {
+    @CsvSource({"64,vector", "128,vector", "256,vector", "96,vector", "64,portable", "256,portable", "96,portable"})
+    void ggmlOrderDotIsBitExactBetweenTwins(int n, String kernels) {
         float[] a = randomFloats(n + 3, 5);
         float[] b = randomFloats(n + 5, 6);
         float s = SCALAR.dotGgmlF16Order(a, 3, b, 5, n);
-        float v = VECTOR.dotGgmlF16Order(a, 3, b, 5, n);
+        float v = kernels(kernels).dotGgmlF16Order(a, 3, b, 5, n);
         if (n % 64 == 0) {
             assertThat(Float.floatToRawIntBits(v)).isEqualTo(Float.floatToRawIntBits(s));
         }
@@ -228,8 +236,9 @@ class KernelsTest {
      * The vector f16 rounding (scaleF16 by 1) against Float.floatToFloat16 for every exponent up to f16's largest
      * value, with ties, values next to ties, f16 subnormals, float subnormals and signed zeros.
      */
-    @Test
-    void vectorF16RoundingMatchesTheJdkForEveryExponent() {
+    @ParameterizedTest
+    @ValueSource(strings = {"vector", "portable"})
+    void vectorF16RoundingMatchesTheJdkForEveryExponent(String kernels) {
         SplittableRandom r = new SplittableRandom(16);
         float[] x = new float[16];
         float[] out = new float[16];
@@ -251,7 +260,7 @@ class KernelsTest {
                     }
                 }
                 System.arraycopy(x, 0, out, 0, 16);
-                VECTOR.scaleF16(out, 1f, 16); // the vector loop's rounding of fma(x, 1, -0) = x
+                kernels(kernels).scaleF16(out, 1f, 16); // the vector loop's rounding of fma(x, 1, -0) = x
                 for (int l = 0; l < 16; l++) {
                     int bits = Float.floatToRawIntBits(x[l]);
                     assertThat(Float.floatToRawIntBits(out[l])).as("%s (bits %08x)", x[l], bits)
@@ -262,8 +271,9 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"16", "128", "37"})
-    void f16AccumulatorOpsAreBitExactBetweenTwins(int n) {
+    @CsvSource({"16,vector", "128,vector", "37,vector", "16,portable", "37,portable"})
+    void f16AccumulatorOpsAreBitExactBetweenTwins(int n, String kernels) {
+        Kernels vector = kernels(kernels);
         SplittableRandom r = new SplittableRandom(n);
         for (int round = 0; round < 200; round++) {
             float[] acc = new float[n];
@@ -277,9 +287,9 @@ class KernelsTest {
             float[] a1 = acc.clone();
             float[] a2 = acc.clone();
             SCALAR.madF16(a1, v, 2, s, n);
-            VECTOR.madF16(a2, v, 2, s, n);
+            vector.madF16(a2, v, 2, s, n);
             SCALAR.scaleF16(a1, s, n);
-            VECTOR.scaleF16(a2, s, n);
+            vector.scaleF16(a2, s, n);
             for (int i = 0; i < n; i++) {
                 assertThat(Float.floatToRawIntBits(a2[i])).as("lane %d of %s", i, a1[i])
                         .isEqualTo(Float.floatToRawIntBits(a1[i]));
@@ -289,8 +299,28 @@ class KernelsTest {
         float[] d1 = new float[n];
         float[] d2 = new float[n];
         SCALAR.f16ToFloat(f16, 0, d1, 0, n);
-        VECTOR.f16ToFloat(f16, 0, d2, 0, n);
+        vector.f16ToFloat(f16, 0, d2, 0, n);
         assertThat(d2).containsExactly(d1);
+    }
+
+    /** The portable kernels' f16 decoding (the KV cache's) for all 65536 bit patterns. */
+    @Test
+    void portableF16ConversionIsExactForEveryBitPattern() {
+        MemorySegment all = java.lang.foreign.Arena.ofAuto().allocate(2 * 65536);
+        for (int i = 0; i < 65536; i++) {
+            all.set(Kernels.LE_SHORT, 2L * i, (short) i);
+        }
+        float[] got = new float[65536];
+        PORTABLE.f16ToFloat(all, 0, got, 0, 65536);
+        for (int i = 0; i < 65536; i++) {
+            float want = Float.float16ToFloat((short) i);
+            if (Float.isNaN(want)) {
+                assertThat(got[i]).isNaN();
+            } else {
+                assertThat(Float.floatToRawIntBits(got[i])).as("f16 bits %x", i)
+                        .isEqualTo(Float.floatToRawIntBits(want));
+            }
+        }
     }
 
     @ParameterizedTest
