@@ -28,7 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Results are not bit-identical to the scalar twin (float sums in another order); the golden-logits bound holds.
  * Prefill takes Q4_K, Q6_K and Q8_0 rows two tokens at a time, bit-identical to decode. Codecs without a vector
- * kernel here (F16, Q5_K) and the attention and SwiGLU helpers use the scalar code.
+ * kernel here (F16, Q5_K), SwiGLU and activation quantization use the scalar code; the attention helpers
+ * (ggml-order dot, f16 accumulator, f16 decoding) are vectorized and bit-exact with the scalar twin.
  */
 public final class PortableKernels extends Kernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
