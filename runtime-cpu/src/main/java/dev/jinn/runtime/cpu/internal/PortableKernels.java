@@ -44,6 +44,9 @@ public final class PortableKernels extends Kernels {
     /** Half-width bytes: widened to {@link #S} (same lane count). */
     private static final VectorSpecies<Byte> B =
             ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
+    /** Half-width shorts: widened to {@link #I} (same lane count), for bf16 and f16 values. */
+    private static final VectorSpecies<Short> SH =
+            ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
     /** Values per chunk: lanes of {@link #S}. */
     private static final int C = S.length();
 
@@ -96,10 +99,9 @@ public final class PortableKernels extends Kernels {
     public float dotBf16(MemorySegment w, long off, float[] x, int xOff, int n) {
         FloatVector acc = FloatVector.zero(F);
         int L = F.length(); // == S.length() / 2: load L shorts as half of a short vector's bytes
-        VectorSpecies<Short> half = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
         int i = 0;
         for (; i <= n - L; i += L) {
-            IntVector bits = (IntVector) ShortVector.fromMemorySegment(half, w, off + 2L * i, LE)
+            IntVector bits = (IntVector) ShortVector.fromMemorySegment(SH, w, off + 2L * i, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
             FloatVector v = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             acc = v.fma(FloatVector.fromArray(F, x, xOff + i), acc);
@@ -575,7 +577,6 @@ public final class PortableKernels extends Kernels {
     /** f16 to float for the KV cache, as VectorKernels' f16ToFloat (exact for every bit pattern), at this width. */
     @Override
     public void f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
-        VectorSpecies<Short> half = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS / 2));
         IntVector signMask = IntVector.broadcast(I, 0x8000);
         IntVector magMask = IntVector.broadcast(I, 0x7FFF);
         FloatVector rebias = FloatVector.broadcast(F, 0x1p112f);
@@ -584,7 +585,7 @@ public final class PortableKernels extends Kernels {
         int L = F.length();
         int i = 0;
         for (; i <= n - L; i += L) {
-            IntVector v = (IntVector) ShortVector.fromMemorySegment(half, src, off + 2L * i, LE)
+            IntVector v = (IntVector) ShortVector.fromMemorySegment(SH, src, off + 2L * i, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             IntVector sign = v.and(signMask).lanewise(VectorOperators.LSHL, 16);
             IntVector mag = v.and(magMask);

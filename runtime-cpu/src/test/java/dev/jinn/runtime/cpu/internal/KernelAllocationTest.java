@@ -78,6 +78,27 @@ class KernelAllocationTest {
                 type, rows, cols, tokens).isLessThan(1024);
     }
 
+    /** The portable attention helpers: a 128-wide head's ggml-order dot, f16 accumulate and scale, f16 decoding. */
+    @Test
+    void compiledPortableAttentionHelpersAllocateNothing() {
+        Kernels kernels = new PortableKernels();
+        int n = 128;
+        float[] q = KernelsTest.randomFloats(n, 31);
+        float[] k = KernelsTest.randomFloats(n, 32);
+        float[] acc = new float[n];
+        float[] dst = new float[n];
+        MemorySegment f16 = KernelsTest.randomRows(GgmlType.F16, 1, n, 33);
+        float[] sink = new float[1];
+        long fewest = fewestBytesPerRound(() -> {
+            sink[0] += kernels.dotGgmlF16Order(q, 0, k, 0, n);
+            kernels.madF16(acc, k, 0, 0.01f, n);
+            kernels.scaleF16(acc, 0.5f, n);
+            kernels.f16ToFloat(f16, 0, dst, 0, n);
+        });
+        assertThat(fewest).as("bytes allocated by 200 rounds of the %s attention helpers", kernels.name())
+                .isLessThan(1024);
+    }
+
     @Test
     void compiledSwigluAllocatesNothing() {
         Kernels kernels = new VectorKernels();
