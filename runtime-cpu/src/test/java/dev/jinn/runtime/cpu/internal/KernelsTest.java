@@ -23,6 +23,7 @@ class KernelsTest {
     static final Path VECTORS = Path.of(System.getProperty("jinn.shared.data"), "quant-vectors");
     static final Kernels SCALAR = new ScalarKernels();
     static final Kernels VECTOR = new VectorKernels();
+    static final Kernels PORTABLE = new PortableKernels();
 
     /** Random encoded rows whose f16 scales are small finite numbers, so every bit pattern of the rest is valid. */
     static MemorySegment randomRows(GgmlType type, int rows, int cols, long seed) {
@@ -216,8 +217,6 @@ class KernelsTest {
     static Kernels kernels(String name) {
         return name.equals("portable") ? PORTABLE : VECTOR;
     }
-
-    static final Kernels PORTABLE = new PortableKernels();
 
     @ParameterizedTest
     @CsvSource({"64,vector", "128,vector", "256,vector", "96,vector", "64,portable", "256,portable", "96,portable"})

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Runs at the width {@link PortableKernels#BITS} this JVM gives (256 here; 128 in the portable-128 execution).
  */
 class PortableKernelsTest {
-    private static final Kernels SCALAR = new ScalarKernels();
-    private static final Kernels PORTABLE = new PortableKernels();
+    private static final Kernels SCALAR = KernelsTest.SCALAR;
+    private static final Kernels PORTABLE = KernelsTest.PORTABLE;
 
     @Test
     void widthIsOneThePortableKernelsSupport() {
