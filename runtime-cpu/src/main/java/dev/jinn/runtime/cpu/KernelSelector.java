@@ -33,7 +33,8 @@ final class KernelSelector {
     /**
      * New kernels as the properties ask; logs the choice once per distinct outcome.
      *
-     * @throws IllegalArgumentException if {@code jinn.cpu.kernels} names no kernel set
+     * @throws IllegalArgumentException if {@code jinn.cpu.kernels} names no kernel set, or (on the first load of the
+     *                                  portable kernels) {@code jinn.cpu.portableBits} is not 128 or 256
      */
     static Kernels best() {
         String choice = choice();
@@ -89,9 +90,19 @@ final class KernelSelector {
         return jdk.incubator.vector.VectorShape.preferredShape().vectorBitSize();
     }
 
+    /**
+     * @throws IllegalArgumentException if the kernels reject their configuration ({@code jinn.cpu.portableBits})
+     */
     private static Kernels load(String className) {
         try {
             return (Kernels) Class.forName(className).getDeclaredConstructor().newInstance();
+        } catch (ExceptionInInitializerError e) {
+            if (e.getCause() instanceof IllegalArgumentException bad) {
+                throw bad; // a mistyped property is the caller's to fix, not a reason to run 20x slower
+            }
+            LOG.warn("Vector API kernels {} failed to load ({}); running on scalar CPU kernels", className,
+                    e.toString());
+            return null;
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.warn("Vector API kernels {} failed to load ({}); running on scalar CPU kernels", className,
                     e.toString());
