@@ -22,6 +22,11 @@ public final class QuantizedActivations {
      * widening once per mat-mul saves a conversion per weight row.
      */
     public short[] q16 = new short[0];
+    /**
+     * For the AVX-512 Q4_K kernel: {@link #q16} with each super-block's 256 values permuted to that kernel's lane
+     * layout (VectorKernels.Q4K_ACT), {@code [rows][cols]}; filled by VectorKernels.prepare for Q4_K only.
+     */
+    public short[] q16p = new short[0];
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
     public int[] bsum32 = new int[0];
     /**
@@ -47,6 +52,12 @@ public final class QuantizedActivations {
     void ensureFloats(int size) {
         if (f.length < size) {
             f = new float[size];
+        }
+    }
+
+    void ensureQ16p(int size) {
+        if (q16p.length < size) {
+            q16p = new short[size];
         }
     }
 

@@ -257,17 +257,84 @@ public final class VectorKernels extends Kernels {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     private static final VectorSpecies<Long> L128 = LongVector.SPECIES_128;
 
+    /*
+     * The Q4_K one-token kernel sums products in int16 lanes before widening them, which takes a lane layout in
+     * which every product vector of a super-block has the same sub-block in the same lane (the lanes of one 32-byte
+     * chunk all belong to sub-blocks 2c and 2c + 1). Two byte permutes (vpermi2b) over the 128 quant bytes give four
+     * 32-byte parts (m, p) whose byte i comes from chunk c = (i / 2) % 4, value o = 8 (2m + p) + 2 (i / 8) + i % 2:
+     * then the low nibbles of all four parts share one lane layout (sub-block 2c), the high nibbles another (2c + 1),
+     * and the eight products per lane add up in int16 (at most 4 * 15 * 127 per lane, then pairs in int32).
+     * The activations are permuted to match once per token (QuantizedActivations.q16p, laid out by Q4K_ACT).
+     * Against the previous kernel (ggml's AVX2 lane order, int32 pair sums and a scale multiply per sub-block):
+     * ~55 instead of ~90 vector instructions per super-block.
+     */
+
+    /** Q4K_PERM0 / Q4K_PERM1: the two byte permutes (m = 0, 1) over a super-block's 128 quant bytes. */
+    private static final ByteVector Q4K_PERM0;
+    private static final ByteVector Q4K_PERM1;
+    /** Int lane k of the kernel's sums holds sub-blocks 2 (k % 4) (low nibbles) and 2 (k % 4) + 1 (high). */
+    private static final IntVector Q4K_LO_SCALE;
+    private static final IntVector Q4K_HI_SCALE;
     /**
-     * ggml's AVX2 vec_dot_q4_K_q8_K lane order (see {@link ScalarKernels#dotQ4K}), bit-exact with the twin. Each
-     * block's 16-byte header (d, dmin, packed scales and mins) is read as two longs, and the mins go through vectors
-     * as in {@link #dotQ4KDecoded}: every checked segment access and scalar step costs, the kernel is compute-bound.
+     * Where {@code q16p[256 b + 32 v + i]} comes from in its super-block: vector v = 2 (2m + p) + h (h = 1 for the
+     * high nibbles), lane i, is value {@code Q4K_ACT[32 v + i]}.
+     */
+    static final int[] Q4K_ACT = new int[256];
+    /** For decodeQ4K: a byte permute per part k = 2m + p with that part's bytes in its low 32. */
+    private static final byte[] Q4K_PART = new byte[256];
+    /** Q4K_LO_SCALE's then Q4K_HI_SCALE's indexes, for decodeQ4K. */
+    private static final int[] Q4K_SCALE_LANES = new int[32];
+
+    static {
+        byte[] perm = new byte[128];
+        int[] lo = new int[16];
+        int[] hi = new int[16];
+        for (int m = 0; m < 2; m++) {
+            for (int p = 0; p < 2; p++) {
+                for (int i = 0; i < 32; i++) {
+                    int c = (i / 2) % 4;
+                    int o = 8 * (2 * m + p) + 2 * (i / 8) + i % 2;
+                    perm[64 * m + 32 * p + i] = (byte) (32 * c + o);
+                    for (int h = 0; h < 2; h++) {
+                        Q4K_ACT[32 * (2 * (2 * m + p) + h) + i] = 32 * (2 * c + h) + o;
+                    }
+                }
+            }
+        }
+        for (int k = 0; k < 16; k++) {
+            lo[k] = 2 * (k % 4);
+            hi[k] = 2 * (k % 4) + 1;
+        }
+        for (int k = 0; k < 4; k++) { // part k's 32 bytes, then (unused) the other part of its permute
+            for (int i = 0; i < 64; i++) {
+                Q4K_PART[64 * k + i] = perm[64 * (k / 2) + (32 * (k % 2) + i) % 64];
+            }
+        }
+        for (int k = 0; k < 16; k++) {
+            Q4K_SCALE_LANES[k] = 2 * (k % 4);
+            Q4K_SCALE_LANES[16 + k] = 2 * (k % 4) + 1;
+        }
+        Q4K_PERM0 = ByteVector.fromArray(ByteVector.SPECIES_512, perm, 0);
+        Q4K_PERM1 = ByteVector.fromArray(ByteVector.SPECIES_512, perm, 64);
+        Q4K_LO_SCALE = IntVector.fromArray(I512, lo, 0);
+        Q4K_HI_SCALE = IntVector.fromArray(I512, hi, 0);
+    }
+
+    private static final VectorSpecies<Byte> B512 = ByteVector.SPECIES_512;
+
+    /**
+     * Q4_K against Q8_K activations permuted as described above (QuantizedActivations.q16p). Per super-block: int
+     * lane k sums the scaled products of 16 values (8 of sub-block 2 (k % 4), 8 of the next), exactly; one fused
+     * multiply-add per lane with {@code d * d8}; the mins as ggml's AVX2 kernel takes them (four pair sums). The
+     * batched kernels (decodeQ4K, blockSums, finishQ4K4) put the same 16 values in the same lane, so prefill gives
+     * these results bit for bit. Not ggml's lane order, so the scalar twin agrees up to float reassociation.
      */
     @Override
     public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
-        short[] q16 = a.q16;
+        short[] qp = a.q16p;
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
-        FloatVector acc = FloatVector.zero(F256);
+        FloatVector acc = FloatVector.zero(F512);
         FloatVector mins = FloatVector.zero(F128);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
@@ -281,25 +348,33 @@ public final class VectorKernels extends Kernels {
             long sc = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
             // k4Mins, written out (see the notes above)
             long mn = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
-            // the eight scales in int lanes 0..7; a sub-block's scale is spread over a vector by a permute with a
-            // constant index (vpermd), not moved from a general register and broadcast: 15-19% faster
+            ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
+            ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
+            ByteVector r0 = Q4K_PERM0.selectFrom(q0, q1);
+            ByteVector r1 = Q4K_PERM1.selectFrom(q0, q1);
+            // the four parts written out: a loop over them would pass a part number that C2 may not see as constant
+            ShortVector z = (ShortVector) r0.reinterpretShape(B256, 0)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            ShortVector los = z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0));
+            ShortVector his = z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 32));
+            z = (ShortVector) r0.reinterpretShape(B256, 1).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 64)));
+            his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
+            z = (ShortVector) r1.reinterpretShape(B256, 0).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)));
+            his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 160)));
+            z = (ShortVector) r1.reinterpretShape(B256, 1).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 192)));
+            his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
+            // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
             IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
-            // sub-blocks 2g and 2g+1 share 32 bytes: low nibbles then high nibbles; products summed in adjacent
-            // pairs as (x + (x << 16)) >> 16 (see the notes above)
-            IntVector isum = IntVector.zero(I512);
-            for (int g = 0; g < 4; g++) {
-                ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16 + 32L * g, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                IntVector lo = z.and((short) 0xF).mul(ShortVector.fromArray(S512, q16, x0 + 64 * g))
-                        .reinterpretAsInts();
-                IntVector hi = z.lanewise(VectorOperators.LSHR, 4)
-                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32)).reinterpretAsInts();
-                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                                .mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
-                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                                .mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
-            }
+            IntVector li = los.reinterpretAsInts();
+            IntVector hi = his.reinterpretAsInts();
+            IntVector isum = li.add(li.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .mul(Q4K_LO_SCALE.selectFrom(scales))
+                    .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .mul(Q4K_HI_SCALE.selectFrom(scales)));
             float da = d[x0 / 256];
             // the eight six-bit mins as ints, times the activations' 32-value sums, summed in pairs: four lanes
             LongVector mp = ((IntVector) LongVector.broadcast(L128, mn).reinterpretAsBytes()
@@ -308,17 +383,14 @@ public final class VectorKernels extends Kernels {
             mp = mp.add(mp.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
             mins = FloatVector.broadcast(F128, -da * Float.float16ToFloat((short) (h0 >>> 16)))
                     .fma((FloatVector) mp.convertShape(VectorOperators.L2F, F128, 0), mins);
-            LongVector quads = isum.reinterpretAsLongs();
-            quads = quads.add(quads.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
-            acc = FloatVector.broadcast(F256, da * Float.float16ToFloat((short) h0))
-                    .fma((FloatVector) quads.convertShape(VectorOperators.L2F, F256, 0), acc);
+            acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) h0))
+                    .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
         }
-        float r0 = acc.lane(4) + acc.lane(0);
-        float r1 = acc.lane(5) + acc.lane(1);
-        float r2 = acc.lane(6) + acc.lane(2);
-        float r3 = acc.lane(7) + acc.lane(3);
+        FloatVector h = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
+        h = h.add(h.rearrange(SWAP_4));
+        h = h.add(h.rearrange(SWAP_2));
         float m0 = mins.lane(0), m1 = mins.lane(1), m2 = mins.lane(2), m3 = mins.lane(3);
-        return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
+        return (h.lane(0) + h.lane(1)) + ((m0 + m2) + (m1 + m3));
     }
 
     @Override
@@ -479,26 +551,31 @@ public final class VectorKernels extends Kernels {
      * float steps after them are the same operations on the same values: bit-for-bit the same logits, at about a
      * third of the instructions per token (two loads and one FMA per 16 values).
      *
-     * To land each sum in the lane the one-token kernel uses, the 32 values of each block are permuted the same way
-     * in the decoded row and in the activations:
-     * - Q4_K (ggml's lanes: four consecutive values): position p < 16 holds value 4(p % 8) + p / 8, position 16 + p
-     *   value 4(p % 8) + 2 + p / 8, so lane l of (first 16 + second 16) is quad l % 8, added to its mirror lane;
+     * To land each sum in the lane the one-token kernel uses, the values are permuted the same way in the decoded
+     * row and in the activations:
+     * - Q4_K: each super-block as dotQ4K's eight int16 vectors (Q4K_ACT), each with its even lanes first and its odd
+     *   lanes second (EVEN_ODD), so lane t of (first 16 + second 16) is dotQ4K's int lane t;
+     * - Q8_0 (ggml's lanes: four consecutive values): position p < 16 of a block holds value 4(p % 8) + p / 8,
+     *   position 16 + p value 4(p % 8) + 2 + p / 8, so lane l of (first 16 + second 16) is quad l % 8, added to its
+     *   mirror lane;
      * - Q6_K (the int16 pair sums' lanes: two consecutive values): position p < 16 holds value 2p, position 16 + p
      *   value 2p + 1.
      */
-    private static final int[] Q4K_ORDER = new int[32];
+    private static final int[] Q8_0_ORDER = new int[32];
     private static final int[] Q6K_ORDER = new int[32];
 
     static {
         for (int p = 0; p < 16; p++) {
-            Q4K_ORDER[p] = 4 * (p % 8) + p / 8;
-            Q4K_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
+            Q8_0_ORDER[p] = 4 * (p % 8) + p / 8;
+            Q8_0_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
             Q6K_ORDER[p] = 2 * p;
             Q6K_ORDER[16 + p] = 2 * p + 1;
         }
     }
 
-    private static final VectorShuffle<Short> Q4K_SHUFFLE = VectorShuffle.fromArray(S512, Q4K_ORDER, 0);
+    private static final VectorShuffle<Short> Q8_0_SHUFFLE = VectorShuffle.fromArray(S512, Q8_0_ORDER, 0);
+    /** A vector's 16 even lanes, then its 16 odd lanes. */
+    private static final VectorShuffle<Short> EVEN_ODD = VectorShuffle.fromOp(S512, i -> i < 16 ? 2 * i : 2 * (i - 16) + 1);
     private static final VectorShuffle<Short> Q6K_SHUFFLE = VectorShuffle.fromArray(S512, Q6K_ORDER, 0);
     /**
      * -1 at the Q6_K positions (after the permutation) whose value is in the second 16 of its block, which take scale
@@ -563,16 +640,29 @@ public final class VectorKernels extends Kernels {
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
         super.prepare(type, x, rows, cols, a);
+        if (type == GgmlType.Q4_K) { // the one-token kernel's layout (see Q4K_ACT)
+            a.ensureQ16p(rows * cols);
+            short[] q16 = a.q16;
+            short[] q16p = a.q16p;
+            for (int base = 0; base < rows * cols; base += 256) {
+                for (int i = 0; i < 256; i++) {
+                    q16p[base + i] = q16[base + Q4K_ACT[i]];
+                }
+            }
+        }
         if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q8_0)) {
-            // Q8_0 sums quads as Q4_K does
-            VectorShuffle<Short> shuffle = type == GgmlType.Q6_K ? Q6K_SHUFFLE : Q4K_SHUFFLE;
             a.ensureQf(rows * cols);
             a.qfBase = ArrayAlignment.floatsToLine(a.qfSegment);
             // each 32-value block permuted as the weight rows are: by vector (the scalar gather was 2-3% of a prefill,
-            // on the calling thread while the other cores wait)
+            // on the calling thread while the other cores wait). Q4_K: the one-token kernel's vectors, their even
+            // lanes then their odd lanes (see decodeQ4K); Q8_0 sums quads as Q4_K once did (Q8_0_SHUFFLE)
             for (int base = 0; base < rows * cols; base += 32) {
-                intoFloats(((ShortVector) ByteVector.fromArray(B256, a.q, base)
-                        .convertShape(VectorOperators.B2S, S512, 0)).rearrange(shuffle), a.qf, a.qfBase + base);
+                ShortVector v = type == GgmlType.Q4_K
+                        ? ShortVector.fromArray(S512, a.q16p, base).rearrange(EVEN_ODD)
+                        : ((ShortVector) ByteVector.fromArray(B256, a.q, base)
+                                .convertShape(VectorOperators.B2S, S512, 0))
+                                .rearrange(type == GgmlType.Q6_K ? Q6K_SHUFFLE : Q8_0_SHUFFLE);
+                intoFloats(v, a.qf, a.qfBase + base);
             }
             a.qfType = type;
             if (type == GgmlType.Q4_K) {
@@ -710,7 +800,7 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** A Q8_0 row as its int8 values (as floats, permuted as Q4_K's) and its block scales. */
+    /** A Q8_0 row as its int8 values (as floats, permuted by Q8_0_SHUFFLE) and its block scales. */
     private static void decodeQ8_0(MemorySegment w, long off, int n, RowScratch s, int slot) {
         int wo = s.wBase + slot * n;
         int so = slot * (n / 32);
@@ -718,7 +808,7 @@ public final class VectorKernels extends Kernels {
             long bo = off + 34L * b;
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
             intoFloats(((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q4K_SHUFFLE), s.w, wo + 32 * b);
+                    .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE), s.w, wo + 32 * b);
         }
     }
 
@@ -777,7 +867,7 @@ public final class VectorKernels extends Kernels {
             v = wa.fma(ya, wb.mul(yb));
             q3 = FloatVector.broadcast(F512, wd[3 * nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q3);
         }
-        // quadSum from memory, as in finishQ4K4: eight inlined quadSum calls are past C2's inlining budget
+        // the quad lanes summed from memory: eight inlined sums of lanes are past C2's inlining budget
         float[] f = s.lanes;
         p0.intoArray(f, 0);
         p1.intoArray(f, 16);
@@ -800,7 +890,12 @@ public final class VectorKernels extends Kernels {
         ((FloatVector) v.convertShape(VectorOperators.S2F, F512, 1)).intoArray(dst, off + 16);
     }
 
-    /** A Q4_K row as scale6 * q4 per value (permuted, see above), with its per-block scales and packed mins. */
+    /**
+     * A Q4_K row as scale6 * q4 per value, with its per-block scales and packed mins. Laid out as {@link #dotQ4K}'s
+     * int16 vectors (v = 2 (2m + p) + h, see Q4K_ACT), each with its even lanes first and its odd lanes second
+     * (EVEN_ODD): position 32 v + t and 32 v + 16 + t then hold the two values that dotQ4K's int lane t sums from
+     * vector v, so blockSums' lane t gathers exactly that lane's 16 products.
+     */
     private static void decodeQ4K(MemorySegment w, long off, int n, RowScratch s, int slot) {
         int wo = s.wBase + slot * n;
         int so = slot * (n / 256);
@@ -817,17 +912,25 @@ public final class VectorKernels extends Kernels {
             }
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
             s.dmin[b * ROW_TILE + slot] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            // sub-block j = 4c + 2g + p: the low (p = 0) or high nibbles of the 32 bytes at 16 + 32 (j / 2). One
-            // sub-block a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors); three
-            // nested loops of two, because C2 unrolls loops of at most three trips whatever their size (one loop
-            // of eight kept variable shifts, offsets and a bounds check per step)
-            for (int c = 0; c < 2; c++) {
-                for (int g = 0; g < 2; g++) {
-                    for (int p = 0; p < 2; p++) {
-                        int j = 4 * c + 2 * g + p;
-                        ShortVector q = bytesU(w, bo + 16 + 32L * (j >> 1)).lanewise(VectorOperators.LSHR, 4 * p)
-                                .and((short) 0xF);
-                        intoFloats(q.rearrange(Q4K_SHUFFLE).mul((short) byteAt(sc, j)), s.w, wo + 256 * b + 32 * j);
+            IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
+            ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
+            ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
+            // one of dotQ4K's vectors a step (part k = 2m + p, nibbles h): written out, the eight passed C2's
+            // inlining budget and boxed vectors. Nested loops of two trips, as C2 unrolls a loop of at most three
+            // whatever its size (one loop of eight kept variable offsets and a bounds check per step)
+            for (int k = 0; k < 4; k += 2) {
+                for (int p = 0; p < 2; p++) {
+                    // part k + p's 32 bytes in the low half of the permute (Q4K_PART)
+                    ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q4K_PART, 64 * (k + p))
+                            .selectFrom(q0, q1).reinterpretShape(B256, 0)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                    for (int h = 0; h < 2; h++) {
+                        // each int lane's scale in both its int16 halves
+                        ShortVector scale = IntVector.fromArray(I512, Q4K_SCALE_LANES, 16 * h).selectFrom(scales)
+                                .mul(0x10001).reinterpretAsShorts();
+                        intoFloats(z.lanewise(VectorOperators.LSHR, 4 * h).and((short) 0xF).mul(scale)
+                                .rearrange(EVEN_ODD), s.w, wo + 256 * b + 32 * (2 * (k + p) + h));
                     }
                 }
             }
@@ -854,22 +957,20 @@ public final class VectorKernels extends Kernels {
                 v1 = FloatVector.fromArray(F512, wf, wb + 32 * j + 16)
                         .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * j + 16), v1);
             }
-            FloatVector x = v0.add(v1);
-            FloatVector quads = x.add(x.rearrange(SWAP_8)); // quad l in lanes l and l + 8
+            FloatVector x = v0.add(v1); // dotQ4K's int lanes, exactly
             // the mins as dotQ4K takes them: four pair sums, each into its own lane with a fused multiply-add
             LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
                     .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
             float da = d[x0 / 256];
             mins = FloatVector.broadcast(F128, -da * s.dmin[b * ROW_TILE])
                     .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
-            acc = FloatVector.broadcast(F512, da * s.d[b]).fma(quads, acc);
+            acc = FloatVector.broadcast(F512, da * s.d[b]).fma(x, acc);
         }
-        float r0 = acc.lane(4) + acc.lane(0);
-        float r1 = acc.lane(5) + acc.lane(1);
-        float r2 = acc.lane(6) + acc.lane(2);
-        float r3 = acc.lane(7) + acc.lane(3);
+        FloatVector h = acc.add(acc.rearrange(SWAP_8)); // hsum, written out as in dotQ4K
+        h = h.add(h.rearrange(SWAP_4));
+        h = h.add(h.rearrange(SWAP_2));
         float m0 = mins.lane(0), m1 = mins.lane(1), m2 = mins.lane(2), m3 = mins.lane(3);
-        return ((r0 + r2) + (r1 + r3)) + ((m0 + m2) + (m1 + m3));
+        return (h.lane(0) + h.lane(1)) + ((m0 + m2) + (m1 + m3));
     }
 
     /**
@@ -908,10 +1009,15 @@ public final class VectorKernels extends Kernels {
             acc2 = q4kBlock(v20, v21, da * s.d[2 * nb + b], acc2);
             acc3 = q4kBlock(v30, v31, da * s.d[3 * nb + b], acc3);
         }
-        out[o] = quadSum(acc0);
-        out[o + 1] = quadSum(acc1);
-        out[o + 2] = quadSum(acc2);
-        out[o + 3] = quadSum(acc3);
+        // hsum from memory, as in finishQ4K4: the fourth inlined hsum was past C2's inlining budget (a boxed vector)
+        float[] f = s.lanes;
+        acc0.intoArray(f, 0);
+        acc1.intoArray(f, 16);
+        acc2.intoArray(f, 32);
+        acc3.intoArray(f, 48);
+        for (int r = 0; r < ROW_TILE; r++) {
+            out[o + r] = hsum(f, 16 * r);
+        }
     }
 
     /**
@@ -997,15 +1103,14 @@ public final class VectorKernels extends Kernels {
             acc2 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 32), da * s.d[2 * nb + b], acc2);
             acc3 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 48), da * s.d[3 * nb + b], acc3);
         }
-        // quadSum from memory: its lane() calls, four times, would leave little of C2's inlining budget
+        // hsum from memory: four inlined hsum calls would leave little of C2's inlining budget
         float[] f = s.lanes;
         acc0.intoArray(f, 0);
         acc1.intoArray(f, 16);
         acc2.intoArray(f, 32);
         acc3.intoArray(f, 48);
         for (int r = 0; r < ROW_TILE; r++) {
-            int q = 16 * r;
-            out[o + r] = ((f[q + 4] + f[q]) + (f[q + 6] + f[q + 2])) + ((f[q + 5] + f[q + 1]) + (f[q + 7] + f[q + 3]));
+            out[o + r] = hsum(f, 16 * r);
         }
     }
 
@@ -1044,23 +1149,14 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** One super-block's lane sums (v0 + v1) as quads, scaled into the accumulator. */
+    /** One super-block's lane sums (v0 + v1) scaled into the accumulator, as in {@link #dotQ4K}. */
     private static FloatVector q4kBlock(FloatVector x, float scale, FloatVector acc) {
-        return FloatVector.broadcast(F512, scale).fma(x.add(x.rearrange(SWAP_8)), acc);
+        return FloatVector.broadcast(F512, scale).fma(x, acc);
     }
 
-    /** One super-block's quads scaled into the accumulator, as in {@link #dotQ4KDecoded}. */
+    /** One super-block's lane sums scaled into the accumulator, as in {@link #dotQ4KDecoded}. */
     private static FloatVector q4kBlock(FloatVector v0, FloatVector v1, float scale, FloatVector acc) {
         return q4kBlock(v0.add(v1), scale, acc);
-    }
-
-    /** The quad lanes' sum of {@link #dotQ4KDecoded}. */
-    private static float quadSum(FloatVector acc) {
-        float r0 = acc.lane(4) + acc.lane(0);
-        float r1 = acc.lane(5) + acc.lane(1);
-        float r2 = acc.lane(6) + acc.lane(2);
-        float r3 = acc.lane(7) + acc.lane(3);
-        return (r0 + r2) + (r1 + r3);
     }
 
     /**
