@@ -280,10 +280,14 @@ public final class VectorKernels extends Kernels {
      * high nibbles), lane i, is value {@code Q4K_ACT[32 v + i]}.
      */
     static final int[] Q4K_ACT = new int[256];
+    /** Q4K_ACT mod 128 as byte permute indexes, vector v's 32 in bytes 64 v..64 v + 31 (for prepare). */
+    private static final byte[] Q4K_ACT_BYTES = new byte[512];
+    /** -1 in the byte lanes whose value Q4K_ACT takes from the first 128 values of a super-block, 0 elsewhere. */
+    private static final ByteVector Q4K_FIRST_HALF;
+    /** The complement of Q4K_FIRST_HALF. */
+    private static final ByteVector Q4K_SECOND_HALF;
     /** For decodeQ4K: a byte permute per part k = 2m + p with that part's bytes in its low 32. */
     private static final byte[] Q4K_PART = new byte[256];
-    /** Q4K_LO_SCALE's then Q4K_HI_SCALE's indexes, for decodeQ4K. */
-    private static final int[] Q4K_SCALE_LANES = new int[32];
 
     static {
         byte[] perm = new byte[128];
@@ -310,10 +314,15 @@ public final class VectorKernels extends Kernels {
                 Q4K_PART[64 * k + i] = perm[64 * (k / 2) + (32 * (k % 2) + i) % 64];
             }
         }
-        for (int k = 0; k < 16; k++) {
-            Q4K_SCALE_LANES[k] = 2 * (k % 4);
-            Q4K_SCALE_LANES[16 + k] = 2 * (k % 4) + 1;
+        byte[] first = new byte[64];
+        for (int v = 0; v < 8; v++) {
+            for (int i = 0; i < 32; i++) {
+                Q4K_ACT_BYTES[64 * v + i] = (byte) (Q4K_ACT[32 * v + i] % 128);
+                first[i] = (byte) (Q4K_ACT[32 * v + i] < 128 ? -1 : 0); // the same for every v
+            }
         }
+        Q4K_FIRST_HALF = ByteVector.fromArray(ByteVector.SPECIES_512, first, 0);
+        Q4K_SECOND_HALF = Q4K_FIRST_HALF.not();
         Q4K_PERM0 = ByteVector.fromArray(ByteVector.SPECIES_512, perm, 0);
         Q4K_PERM1 = ByteVector.fromArray(ByteVector.SPECIES_512, perm, 64);
         Q4K_LO_SCALE = IntVector.fromArray(I512, lo, 0);
@@ -620,6 +629,8 @@ public final class VectorKernels extends Kernels {
         final float[] tail = new float[2 * ROW_TILE];
         /** The tile kernels' accumulators, summed from memory (see {@link #finishQ4K4}); {@link #addQ4KMins}' sums. */
         final float[] lanes = new float[2 * 16 * ROW_TILE];
+        /** decodeQ4K: a super-block's scale per int16 lane of its low-nibble vectors, then of its high-nibble ones. */
+        final short[] scales16 = new short[64];
 
         RowScratch ensure(int cols) {
             if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
@@ -642,11 +653,19 @@ public final class VectorKernels extends Kernels {
         super.prepare(type, x, rows, cols, a);
         if (type == GgmlType.Q4_K) { // the one-token kernel's layout (see Q4K_ACT)
             a.ensureQ16p(rows * cols);
-            short[] q16 = a.q16;
-            short[] q16p = a.q16p;
             for (int base = 0; base < rows * cols; base += 256) {
-                for (int i = 0; i < 256; i++) {
-                    q16p[base + i] = q16[base + Q4K_ACT[i]];
+                // vector v takes its values from sub-blocks of both halves of the super-block: a permute of each
+                // half's 128 bytes (the same indexes, Q4K_ACT mod 128), the lanes merged by and-masks
+                ByteVector a0 = ByteVector.fromArray(B512, a.q, base);
+                ByteVector a1 = ByteVector.fromArray(B512, a.q, base + 64);
+                ByteVector a2 = ByteVector.fromArray(B512, a.q, base + 128);
+                ByteVector a3 = ByteVector.fromArray(B512, a.q, base + 192);
+                for (int v = 0; v < 8; v++) {
+                    ByteVector index = ByteVector.fromArray(B512, Q4K_ACT_BYTES, 64 * v);
+                    ByteVector r = index.selectFrom(a0, a1).and(Q4K_FIRST_HALF)
+                            .or(index.selectFrom(a2, a3).and(Q4K_SECOND_HALF));
+                    ((ShortVector) r.reinterpretShape(B256, 0).convertShape(VectorOperators.B2S, S512, 0))
+                            .intoArray(a.q16p, base + 32 * v);
                 }
             }
         }
@@ -914,6 +933,11 @@ public final class VectorKernels extends Kernels {
             s.dmin[b * ROW_TILE + slot] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
             IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
+            // each int lane's scale in both its int16 halves, through memory: a vector chosen by h in the loop below
+            // would be a merge of two vectors, which C2 may box
+            short[] scales16 = s.scales16;
+            Q4K_LO_SCALE.selectFrom(scales).mul(0x10001).reinterpretAsShorts().intoArray(scales16, 0);
+            Q4K_HI_SCALE.selectFrom(scales).mul(0x10001).reinterpretAsShorts().intoArray(scales16, 32);
             ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
             ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
             // one of dotQ4K's vectors a step (part k = 2m + p, nibbles h): written out, the eight passed C2's
@@ -926,11 +950,9 @@ public final class VectorKernels extends Kernels {
                             .selectFrom(q0, q1).reinterpretShape(B256, 0)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
                     for (int h = 0; h < 2; h++) {
-                        // each int lane's scale in both its int16 halves
-                        ShortVector scale = IntVector.fromArray(I512, Q4K_SCALE_LANES, 16 * h).selectFrom(scales)
-                                .mul(0x10001).reinterpretAsShorts();
-                        intoFloats(z.lanewise(VectorOperators.LSHR, 4 * h).and((short) 0xF).mul(scale)
-                                .rearrange(EVEN_ODD), s.w, wo + 256 * b + 32 * (2 * (k + p) + h));
+                        intoFloats(z.lanewise(VectorOperators.LSHR, 4 * h).and((short) 0xF)
+                                .mul(ShortVector.fromArray(S512, scales16, 32 * h)).rearrange(EVEN_ODD), s.w,
+                                wo + 256 * b + 32 * (2 * (k + p) + h));
                     }
                 }
             }

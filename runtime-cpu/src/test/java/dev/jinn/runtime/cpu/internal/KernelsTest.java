@@ -148,6 +148,25 @@ class KernelsTest {
         }
     }
 
+    /** The AVX-512 Q4_K kernel's activations: each super-block of the int16 values permuted by Q4K_ACT. */
+    @Test
+    void q4kActivationsArePermutedAsTheVectorKernelReadsThem() {
+        int rows = 3;
+        int cols = 768;
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(GgmlType.Q4_K, randomFloats(rows * cols, 21), rows, cols, a);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 256; i++) {
+            seen.add(VectorKernels.Q4K_ACT[i]);
+        }
+        assertThat(seen).as("Q4K_ACT is a permutation").hasSize(256).allMatch(v -> v >= 0 && v < 256);
+        for (int base = 0; base < rows * cols; base += 256) {
+            for (int i = 0; i < 256; i++) {
+                assertThat(a.q16p[base + i]).as("position %d", base + i).isEqualTo(a.q16[base + VectorKernels.Q4K_ACT[i]]);
+            }
+        }
+    }
+
     /** The activations as the integer kernels see them. */
     static void dequantizeActivations(GgmlType type, QuantizedActivations a, int t, int cols, float[] out) {
         for (int i = 0; i < cols; i++) {
