@@ -169,12 +169,6 @@ public final class VectorKernels extends Kernels {
      *   {@code v.mul(FloatVector.broadcast(F512, x))}.
      */
 
-    /** Adjacent int32 pairs summed into their 64-bit lane; 256-bit vectors only (a helper per shape, see above). */
-    private static LongVector pairSums256(IntVector p) {
-        LongVector x = p.reinterpretAsLongs();
-        return x.add(x.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
-    }
-
     /** 32 bytes at {@code off} zero-extended to 32 shorts. */
     private static ShortVector bytesU(MemorySegment w, long off) {
         return (ShortVector) ByteVector.fromMemorySegment(B256, w, off, LE)
@@ -269,9 +263,11 @@ public final class VectorKernels extends Kernels {
      * ~55 instead of ~90 vector instructions per super-block.
      */
 
-    /** Q4K_PERM0 / Q4K_PERM1: the two byte permutes (m = 0, 1) over a super-block's 128 quant bytes. */
-    private static final ByteVector Q4K_PERM0;
-    private static final ByteVector Q4K_PERM1;
+    /** The byte permutes over a super-block's 128 quant bytes that put part k = 2m + p in their low 32 bytes. */
+    private static final ByteVector Q4K_PART0;
+    private static final ByteVector Q4K_PART1;
+    private static final ByteVector Q4K_PART2;
+    private static final ByteVector Q4K_PART3;
     /** Int lane k of the kernel's sums holds sub-blocks 2 (k % 4) (low nibbles) and 2 (k % 4) + 1 (high). */
     private static final IntVector Q4K_LO_SCALE;
     private static final IntVector Q4K_HI_SCALE;
@@ -323,8 +319,10 @@ public final class VectorKernels extends Kernels {
         }
         Q4K_FIRST_HALF = ByteVector.fromArray(ByteVector.SPECIES_512, first, 0);
         Q4K_SECOND_HALF = Q4K_FIRST_HALF.not();
-        Q4K_PERM0 = ByteVector.fromArray(ByteVector.SPECIES_512, perm, 0);
-        Q4K_PERM1 = ByteVector.fromArray(ByteVector.SPECIES_512, perm, 64);
+        Q4K_PART0 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 0);
+        Q4K_PART1 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 64);
+        Q4K_PART2 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 128);
+        Q4K_PART3 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 192);
         Q4K_LO_SCALE = IntVector.fromArray(I512, lo, 0);
         Q4K_HI_SCALE = IntVector.fromArray(I512, hi, 0);
     }
@@ -334,7 +332,7 @@ public final class VectorKernels extends Kernels {
     /**
      * Q4_K against Q8_K activations permuted as described above (QuantizedActivations.q16p). Per super-block: int
      * lane k sums the scaled products of 16 values (8 of sub-block 2 (k % 4), 8 of the next), exactly; one fused
-     * multiply-add per lane with {@code d * d8}; the mins as ggml's AVX2 kernel takes them (four pair sums). The
+     * multiply-add per lane with {@code d * d8}; the mins' eight products (exact) likewise with {@code -dmin * d8}. The
      * batched kernels (decodeQ4K, blockSums, finishQ4K4) put the same 16 values in the same lane, so prefill gives
      * these results bit for bit. Not ggml's lane order, so the scalar twin agrees up to float reassociation.
      */
@@ -344,7 +342,7 @@ public final class VectorKernels extends Kernels {
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F512);
-        FloatVector mins = FloatVector.zero(F128);
+        FloatVector mins = FloatVector.zero(F256);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 144L * b;
             int x0 = xOff + 256 * b;
@@ -359,20 +357,22 @@ public final class VectorKernels extends Kernels {
             long mn = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
             ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
             ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
-            ByteVector r0 = Q4K_PERM0.selectFrom(q0, q1);
-            ByteVector r1 = Q4K_PERM1.selectFrom(q0, q1);
-            // the four parts written out: a loop over them would pass a part number that C2 may not see as constant
-            ShortVector z = (ShortVector) r0.reinterpretShape(B256, 0)
+            // the four parts written out, each permuted into the low half of a vector (Q4K_PART): an upper half
+            // compiled to a second permute and a blend
+            ShortVector z = (ShortVector) Q4K_PART0.selectFrom(q0, q1).reinterpretShape(B256, 0)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
             ShortVector los = z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0));
             ShortVector his = z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 32));
-            z = (ShortVector) r0.reinterpretShape(B256, 1).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            z = (ShortVector) Q4K_PART1.selectFrom(q0, q1).reinterpretShape(B256, 0)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
             los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 64)));
             his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
-            z = (ShortVector) r1.reinterpretShape(B256, 0).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            z = (ShortVector) Q4K_PART2.selectFrom(q0, q1).reinterpretShape(B256, 0)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
             los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)));
             his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 160)));
-            z = (ShortVector) r1.reinterpretShape(B256, 1).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+            z = (ShortVector) Q4K_PART3.selectFrom(q0, q1).reinterpretShape(B256, 0)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
             los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 192)));
             his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
             // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
@@ -385,22 +385,25 @@ public final class VectorKernels extends Kernels {
                     .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                             .mul(Q4K_HI_SCALE.selectFrom(scales)));
             float da = d[x0 / 256];
-            // the eight six-bit mins as ints, times the activations' 32-value sums, summed in pairs: four lanes
-            LongVector mp = ((IntVector) LongVector.broadcast(L128, mn).reinterpretAsBytes()
+            // the eight six-bit mins as ints times the activations' 32-value sums (exact), a lane each
+            IntVector mp = ((IntVector) LongVector.broadcast(L128, mn).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I256, 0))
-                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32)).reinterpretAsLongs();
-            mp = mp.add(mp.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
-            mins = FloatVector.broadcast(F128, -da * Float.float16ToFloat((short) (h0 >>> 16)))
-                    .fma((FloatVector) mp.convertShape(VectorOperators.L2F, F128, 0), mins);
+                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32));
+            mins = FloatVector.broadcast(F256, -da * Float.float16ToFloat((short) (h0 >>> 16)))
+                    .fma((FloatVector) mp.convert(VectorOperators.I2F, 0), mins);
             acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) h0))
                     .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
         }
         FloatVector h = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
         h = h.add(h.rearrange(SWAP_4));
         h = h.add(h.rearrange(SWAP_2));
-        float m0 = mins.lane(0), m1 = mins.lane(1), m2 = mins.lane(2), m3 = mins.lane(3);
-        return (h.lane(0) + h.lane(1)) + ((m0 + m2) + (m1 + m3));
+        FloatVector m = mins.add(mins.rearrange(SWAP_4_256)); // the same halving for the mins' eight lanes
+        m = m.add(m.rearrange(SWAP_2_256));
+        return (h.lane(0) + h.lane(1)) + (m.lane(0) + m.lane(1));
     }
+
+    private static final VectorShuffle<Float> SWAP_4_256 = VectorShuffle.fromOp(F256, i -> i ^ 4);
+    private static final VectorShuffle<Float> SWAP_2_256 = VectorShuffle.fromOp(F256, i -> i ^ 2);
 
     @Override
     public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
@@ -967,7 +970,7 @@ public final class VectorKernels extends Kernels {
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
         FloatVector acc = FloatVector.zero(F512);
-        FloatVector mins = FloatVector.zero(F128);
+        FloatVector mins = FloatVector.zero(F256);
         for (int b = 0; b < n / 256; b++) {
             int x0 = xOff + 256 * b;
             int wb = s.wBase + 256 * b;
@@ -980,19 +983,20 @@ public final class VectorKernels extends Kernels {
                         .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * j + 16), v1);
             }
             FloatVector x = v0.add(v1); // dotQ4K's int lanes, exactly
-            // the mins as dotQ4K takes them: four pair sums, each into its own lane with a fused multiply-add
-            LongVector pairs = pairSums256(IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
-                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32)));
+            // the mins as dotQ4K takes them: eight exact products, each into its own lane with a fused multiply-add
+            IntVector mp = IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
+                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32));
             float da = d[x0 / 256];
-            mins = FloatVector.broadcast(F128, -da * s.dmin[b * ROW_TILE])
-                    .fma((FloatVector) pairs.convertShape(VectorOperators.L2F, F128, 0), mins);
+            mins = FloatVector.broadcast(F256, -da * s.dmin[b * ROW_TILE])
+                    .fma((FloatVector) mp.convert(VectorOperators.I2F, 0), mins);
             acc = FloatVector.broadcast(F512, da * s.d[b]).fma(x, acc);
         }
         FloatVector h = acc.add(acc.rearrange(SWAP_8)); // hsum, written out as in dotQ4K
         h = h.add(h.rearrange(SWAP_4));
         h = h.add(h.rearrange(SWAP_2));
-        float m0 = mins.lane(0), m1 = mins.lane(1), m2 = mins.lane(2), m3 = mins.lane(3);
-        return (h.lane(0) + h.lane(1)) + ((m0 + m2) + (m1 + m3));
+        FloatVector m = mins.add(mins.rearrange(SWAP_4_256));
+        m = m.add(m.rearrange(SWAP_2_256));
+        return (h.lane(0) + h.lane(1)) + (m.lane(0) + m.lane(1));
     }
 
     /**
@@ -1184,9 +1188,9 @@ public final class VectorKernels extends Kernels {
     /**
      * Adds the mins part of {@link #dotQ4KDecoded} for row {@code k} of a tile and the {@code count} tokens from
      * {@code g} on (a group of {@link QuantizedActivations#bsum32T}) to their outputs, sixteen tokens a vector. Every
-     * product and pair sum is an integer below 2^24, so in float it is exactly the one-row kernel's int pair sum;
-     * each of its four lanes then takes the same fused multiply-add with the same factor ({@code -d * dmin}), and the
-     * lanes add up as there: bit for bit the same result, at about a fifth of the instructions of one token a call.
+     * product is an integer below 2^24, so in float it is exactly the one-row kernel's int product; each of its eight
+     * lanes then takes the same fused multiply-add with the same factor ({@code -d * dmin}), and the lanes add up as
+     * there: bit for bit the same result, at about a fifth of the instructions of one token a call.
      */
     private static void addQ4KMins(RowScratch s, QuantizedActivations a, int g, int count, int n, int k,
                                    float[] out, int outStride, int r) {
@@ -1195,23 +1199,24 @@ public final class VectorKernels extends Kernels {
         int[] mins = s.mins; // six-bit, so exact as the floats they are broadcast as
         int nb = n / 256;
         int gb = g / QuantizedActivations.GROUP * nb; // the group's first super-block
-        FloatVector m0 = FloatVector.zero(F512), m1 = m0, m2 = m0, m3 = m0;
+        FloatVector m0 = FloatVector.zero(F512), m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
         for (int b = 0; b < nb; b++) {
             int bo = (gb + b) * 8 * 16;
             int mo = 8 * (b * ROW_TILE + k);
             FloatVector c = FloatVector.fromArray(F512, nd, (gb + b) * 16)
                     .mul(FloatVector.broadcast(F512, s.dmin[b * ROW_TILE + k]));
-            FloatVector p0 = FloatVector.fromArray(F512, bt, bo + 16).mul(FloatVector.broadcast(F512, mins[mo + 1]));
-            m0 = FloatVector.fromArray(F512, bt, bo).fma(FloatVector.broadcast(F512, mins[mo]), p0).fma(c, m0);
-            FloatVector p1 = FloatVector.fromArray(F512, bt, bo + 48).mul(FloatVector.broadcast(F512, mins[mo + 3]));
-            m1 = FloatVector.fromArray(F512, bt, bo + 32).fma(FloatVector.broadcast(F512, mins[mo + 2]), p1).fma(c, m1);
-            FloatVector p2 = FloatVector.fromArray(F512, bt, bo + 80).mul(FloatVector.broadcast(F512, mins[mo + 5]));
-            m2 = FloatVector.fromArray(F512, bt, bo + 64).fma(FloatVector.broadcast(F512, mins[mo + 4]), p2).fma(c, m2);
-            FloatVector p3 = FloatVector.fromArray(F512, bt, bo + 112).mul(FloatVector.broadcast(F512, mins[mo + 7]));
-            m3 = FloatVector.fromArray(F512, bt, bo + 96).fma(FloatVector.broadcast(F512, mins[mo + 6]), p3).fma(c, m3);
+            m0 = FloatVector.fromArray(F512, bt, bo).mul(FloatVector.broadcast(F512, mins[mo])).fma(c, m0);
+            m1 = FloatVector.fromArray(F512, bt, bo + 16).mul(FloatVector.broadcast(F512, mins[mo + 1])).fma(c, m1);
+            m2 = FloatVector.fromArray(F512, bt, bo + 32).mul(FloatVector.broadcast(F512, mins[mo + 2])).fma(c, m2);
+            m3 = FloatVector.fromArray(F512, bt, bo + 48).mul(FloatVector.broadcast(F512, mins[mo + 3])).fma(c, m3);
+            m4 = FloatVector.fromArray(F512, bt, bo + 64).mul(FloatVector.broadcast(F512, mins[mo + 4])).fma(c, m4);
+            m5 = FloatVector.fromArray(F512, bt, bo + 80).mul(FloatVector.broadcast(F512, mins[mo + 5])).fma(c, m5);
+            m6 = FloatVector.fromArray(F512, bt, bo + 96).mul(FloatVector.broadcast(F512, mins[mo + 6])).fma(c, m6);
+            m7 = FloatVector.fromArray(F512, bt, bo + 112).mul(FloatVector.broadcast(F512, mins[mo + 7])).fma(c, m7);
         }
+        // dotQ4K's halving of its eight mins lanes, here one token per lane
         float[] f = s.lanes;
-        m0.add(m2).add(m1.add(m3)).intoArray(f, 0);
+        m0.add(m4).add(m2.add(m6)).add(m1.add(m5).add(m3.add(m7))).intoArray(f, 0);
         for (int t = 0; t < count; t++) {
             out[(g + t) * outStride + r + k] += f[t];
         }
