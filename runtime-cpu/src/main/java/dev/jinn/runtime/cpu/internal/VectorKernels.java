@@ -9,7 +9,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -153,7 +152,7 @@ public final class VectorKernels extends Kernels {
      *   boxes vectors, three times slower;
      * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use;
      * - no helper methods of ours in the one-token kernels (dotQ4K, dotQ5K, dotQ6K, dotQ8_0, dotQ4_0): they write
-     *   out the int16 pair sums above, bytesU, hsum, k4Scales and k4Mins. C2 counts IR nodes while it parses a
+     *   out the int16 pair sums above, hsum, k4Scales and k4Mins. C2 counts IR nodes while it parses a
      *   method, and past its budget (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's
      *   @ForceInline vector methods, so a helper parsed late becomes a call: one taking or making vectors boxes them
      *   on every block, a scalar one spills every vector register around the call. dotQ4K sat at that edge: after a
@@ -168,12 +167,6 @@ public final class VectorKernels extends Kernels {
      *   256-bit one had run too (pp64 15% slower, hundreds of collections). The prefill kernels write
      *   {@code v.mul(FloatVector.broadcast(F512, x))}.
      */
-
-    /** 32 bytes at {@code off} zero-extended to 32 shorts. */
-    private static ShortVector bytesU(MemorySegment w, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B256, w, off, LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-    }
 
     /**
      * ggml's lane order (see {@link ScalarKernels#dotQ8_0}): the 32 products of a block summed in groups of four
@@ -263,11 +256,6 @@ public final class VectorKernels extends Kernels {
      * ~55 instead of ~90 vector instructions per super-block.
      */
 
-    /** The byte permutes over a super-block's 128 quant bytes that put part k = 2m + p in their low 32 bytes. */
-    private static final ByteVector Q4K_PART0;
-    private static final ByteVector Q4K_PART1;
-    private static final ByteVector Q4K_PART2;
-    private static final ByteVector Q4K_PART3;
     /** Int lane k of the kernel's sums holds sub-blocks 2 (k % 4) (low nibbles) and 2 (k % 4) + 1 (high). */
     private static final IntVector Q4K_LO_SCALE;
     private static final IntVector Q4K_HI_SCALE;
@@ -279,11 +267,12 @@ public final class VectorKernels extends Kernels {
     /** Q4K_ACT mod 128 as byte permute indexes, vector v's 32 in bytes 64 v..64 v + 31 (for prepare). */
     private static final byte[] Q4K_ACT_BYTES = new byte[512];
     /** -1 in the byte lanes whose value Q4K_ACT takes from the first 128 values of a super-block, 0 elsewhere. */
-    private static final ByteVector Q4K_FIRST_HALF;
-    /** The complement of Q4K_FIRST_HALF. */
-    private static final ByteVector Q4K_SECOND_HALF;
-    /** For decodeQ4K: a byte permute per part k = 2m + p with that part's bytes in its low 32. */
+    private static final byte[] Q4K_FIRST_HALF = new byte[64];
+    /** The byte permutes over a super-block's 128 quant bytes, one per part k = 2m + p, with its bytes in the low 32. */
     private static final byte[] Q4K_PART = new byte[256];
+    /** For dotQ4K: parts 0 and 1 (2 and 3) interleaved, byte 2i from the first part's byte i, 2i + 1 the second's. */
+    private static final ByteVector Q4K_PAIR01;
+    private static final ByteVector Q4K_PAIR23;
 
     static {
         byte[] perm = new byte[128];
@@ -310,19 +299,21 @@ public final class VectorKernels extends Kernels {
                 Q4K_PART[64 * k + i] = perm[64 * (k / 2) + (32 * (k % 2) + i) % 64];
             }
         }
-        byte[] first = new byte[64];
         for (int v = 0; v < 8; v++) {
             for (int i = 0; i < 32; i++) {
                 Q4K_ACT_BYTES[64 * v + i] = (byte) (Q4K_ACT[32 * v + i] % 128);
-                first[i] = (byte) (Q4K_ACT[32 * v + i] < 128 ? -1 : 0); // the same for every v
+                Q4K_FIRST_HALF[i] = (byte) (Q4K_ACT[32 * v + i] < 128 ? -1 : 0); // the same for every v
             }
         }
-        Q4K_FIRST_HALF = ByteVector.fromArray(ByteVector.SPECIES_512, first, 0);
-        Q4K_SECOND_HALF = Q4K_FIRST_HALF.not();
-        Q4K_PART0 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 0);
-        Q4K_PART1 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 64);
-        Q4K_PART2 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 128);
-        Q4K_PART3 = ByteVector.fromArray(ByteVector.SPECIES_512, Q4K_PART, 192);
+        byte[] pairs = new byte[128];
+        for (int i = 0; i < 32; i++) {
+            for (int k = 0; k < 2; k++) {
+                pairs[64 * k + 2 * i] = Q4K_PART[64 * (2 * k) + i];
+                pairs[64 * k + 2 * i + 1] = Q4K_PART[64 * (2 * k + 1) + i];
+            }
+        }
+        Q4K_PAIR01 = ByteVector.fromArray(ByteVector.SPECIES_512, pairs, 0);
+        Q4K_PAIR23 = ByteVector.fromArray(ByteVector.SPECIES_512, pairs, 64);
         Q4K_LO_SCALE = IntVector.fromArray(I512, lo, 0);
         Q4K_HI_SCALE = IntVector.fromArray(I512, hi, 0);
     }
@@ -357,24 +348,24 @@ public final class VectorKernels extends Kernels {
             long mn = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
             ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
             ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
-            // the four parts written out, each permuted into the low half of a vector (Q4K_PART): an upper half
-            // compiled to a second permute and a blend
-            ShortVector z = (ShortVector) Q4K_PART0.selectFrom(q0, q1).reinterpretShape(B256, 0)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-            ShortVector los = z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0));
-            ShortVector his = z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 32));
-            z = (ShortVector) Q4K_PART1.selectFrom(q0, q1).reinterpretShape(B256, 0)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-            los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 64)));
-            his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
-            z = (ShortVector) Q4K_PART2.selectFrom(q0, q1).reinterpretShape(B256, 0)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-            los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)));
-            his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 160)));
-            z = (ShortVector) Q4K_PART3.selectFrom(q0, q1).reinterpretShape(B256, 0)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-            los = los.add(z.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 192)));
-            his = his.add(z.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
+            // two parts per byte permute, interleaved (Q4K_PAIR01, Q4K_PAIR23): int16 lane i holds part 2k's byte i
+            // in its low byte and part 2k + 1's in its high byte, so shifts and masks give the four nibble vectors
+            // without a widening conversion (fewer instructions, and less IR: written out with one conversion per
+            // part the method sat at C2's node budget and in some test JVMs boxed vectors)
+            ShortVector s01 = Q4K_PAIR01.selectFrom(q0, q1).reinterpretAsShorts();
+            ShortVector los = s01.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0))
+                    .add(s01.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
+                            .mul(ShortVector.fromArray(S512, qp, x0 + 64)));
+            ShortVector his = s01.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
+                    .mul(ShortVector.fromArray(S512, qp, x0 + 32))
+                    .add(s01.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
+            ShortVector s23 = Q4K_PAIR23.selectFrom(q0, q1).reinterpretAsShorts();
+            los = los.add(s23.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)))
+                    .add(s23.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
+                            .mul(ShortVector.fromArray(S512, qp, x0 + 192)));
+            his = his.add(s23.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
+                    .mul(ShortVector.fromArray(S512, qp, x0 + 160)))
+                    .add(s23.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
             // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
             IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
@@ -394,12 +385,15 @@ public final class VectorKernels extends Kernels {
             acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) h0))
                     .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
         }
-        FloatVector h = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
-        h = h.add(h.rearrange(SWAP_4));
-        h = h.add(h.rearrange(SWAP_2));
-        FloatVector m = mins.add(mins.rearrange(SWAP_4_256)); // the same halving for the mins' eight lanes
-        m = m.add(m.rearrange(SWAP_2_256));
-        return (h.lane(0) + h.lane(1)) + (m.lane(0) + m.lane(1));
+        // hsum's halving order (see hsum(float[], int)) from extracted lanes, for the sixteen sums and then for the
+        // mins' eight: five rearranges cost C2 about 6,000 IR nodes here, the lanes a third of that
+        float a0 = acc.lane(0) + acc.lane(8), a1 = acc.lane(1) + acc.lane(9);
+        float a2 = acc.lane(2) + acc.lane(10), a3 = acc.lane(3) + acc.lane(11);
+        float a4 = acc.lane(4) + acc.lane(12), a5 = acc.lane(5) + acc.lane(13);
+        float a6 = acc.lane(6) + acc.lane(14), a7 = acc.lane(7) + acc.lane(15);
+        float m0 = mins.lane(0) + mins.lane(4), m1 = mins.lane(1) + mins.lane(5);
+        float m2 = mins.lane(2) + mins.lane(6), m3 = mins.lane(3) + mins.lane(7);
+        return (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + ((m0 + m2) + (m1 + m3));
     }
 
     private static final VectorShuffle<Float> SWAP_4_256 = VectorShuffle.fromOp(F256, i -> i ^ 4);
@@ -458,63 +452,125 @@ public final class VectorKernels extends Kernels {
         return (h2.lane(0) + h2.lane(1)) - mins;
     }
 
-    /**
-     * For dotQ6K's chunk i (values 128h + 32p.., h = i / 2, p = i % 2) and its low (k = 2i) or high (k = 2i + 1)
-     * nibbles, at {@code 16 * k}: the index of scale s = 8h + 2p + 4(k % 2) in lanes 0..7, where the pair sums of its
-     * first 16 values are, and of s + 1 in lanes 8..15. Loaded as an IntVector and applied with selectFrom: a
-     * VectorShuffle taken from an array costs a null check, a type check and a mask per use in the loop.
-     */
-    private static final int[] Q6K_SCALE_INDEX = q6kScaleIndex();
 
-    private static int[] q6kScaleIndex() {
-        int[] index = new int[8 * 16];
-        for (int k = 0; k < 8; k++) {
-            int i = k / 2;
-            int first = 8 * (i >> 1) + 2 * (i & 1) + 4 * (k & 1);
-            for (int l = 0; l < 16; l++) {
-                index[16 * k + l] = l < 8 ? first : first + 1;
+    /*
+     * The Q6_K one-token kernel, shaped as dotQ4K: byte permutes of the 128 ql and the 64 qh bytes give four parts u
+     * whose lane j always holds a value of the same sub-block, 2 int16 lanes per int32 lane: low nibbles of
+     * sub-block Q6K_LO_SB[c], c = (j / 2) % 8, high nibbles of that one + 4. So the four parts' products add up in
+     * int16 (at most 4 * 32 * 127 per lane), and the pair sums and scales are applied once per super-block. Part u,
+     * lane j: with h = c / 4, p = (c % 4) / 2, l = 16 (c % 2) + 4u + 2 (j / 16) + j % 2, the value's low bits are in
+     * ql byte 64h + 32p + l (low nibble, or high nibble for the value 64 on), its top two in qh byte 32h + l (bits 2p,
+     * or 2p + 4): value 128h + 32p + l (or + 64). The activations follow in q16p (Q6K_ACT).
+     */
+    private static final int[] Q6K_LO_SB = {0, 1, 2, 3, 8, 9, 10, 11};
+    /** As Q4K_ACT: where q16p's value 32 v + j comes from, v = 2u + (1 for the high nibbles). */
+    static final int[] Q6K_ACT = new int[256];
+    /** Q6K_ACT mod 128 as byte permute indexes, as Q4K_ACT_BYTES. */
+    private static final byte[] Q6K_ACT_BYTES = new byte[512];
+    /** -1 in the byte lanes whose value Q6K_ACT takes from the first 128 values of a super-block. */
+    private static final byte[] Q6K_FIRST_HALF = new byte[64];
+    /** Per part u at 64 u: the byte permute of the ql bytes (two sources) and of the qh bytes (one). */
+    private static final byte[] Q6K_QL_PART = new byte[256];
+    private static final byte[] Q6K_QH_PART = new byte[256];
+    /**
+     * Per int16 lane, at 0: the mask of the low nibbles' two qh bits, at 32: the left shift that takes them to bits
+     * 4..5; at 64 and 96 the same for the high nibbles (a right shift). The vectors below.
+     */
+    private static final short[] Q6K_BITS = new short[128];
+    private static final ShortVector Q6K_LO_MASK;
+    private static final ShortVector Q6K_LO_SHIFT;
+    private static final ShortVector Q6K_HI_MASK;
+    private static final ShortVector Q6K_HI_SHIFT;
+    /** Int lane k's scale: sub-block Q6K_LO_SB[k % 8] for the low nibbles, four on for the high ones. */
+    private static final IntVector Q6K_LO_SCALE;
+    private static final IntVector Q6K_HI_SCALE;
+
+    static {
+        for (int u = 0; u < 4; u++) {
+            for (int j = 0; j < 32; j++) {
+                int c = (j / 2) % 8;
+                int h = c / 4;
+                int p = (c % 4) / 2;
+                int l = 16 * (c % 2) + 4 * u + 2 * (j / 16) + j % 2;
+                Q6K_QL_PART[64 * u + j] = (byte) (64 * h + 32 * p + l);
+                Q6K_QH_PART[64 * u + j] = (byte) (32 * h + l);
+                Q6K_ACT[32 * (2 * u) + j] = 128 * h + 32 * p + l;
+                Q6K_ACT[32 * (2 * u + 1) + j] = 128 * h + 32 * p + l + 64;
             }
         }
-        return index;
+        for (int v = 0; v < 8; v++) {
+            for (int j = 0; j < 32; j++) {
+                Q6K_ACT_BYTES[64 * v + j] = (byte) (Q6K_ACT[32 * v + j] % 128);
+                Q6K_FIRST_HALF[j] = (byte) (Q6K_ACT[32 * v + j] < 128 ? -1 : 0); // the same for every v
+            }
+        }
+        int[] lo = new int[16];
+        int[] hi = new int[16];
+        for (int k = 0; k < 16; k++) {
+            lo[k] = Q6K_LO_SB[k % 8];
+            hi[k] = Q6K_LO_SB[k % 8] + 4;
+        }
+        for (int j = 0; j < 32; j++) {
+            int p = ((j / 2) % 8 % 4) / 2;
+            Q6K_BITS[j] = (short) (3 << (2 * p));
+            Q6K_BITS[32 + j] = (short) (4 - 2 * p);
+            Q6K_BITS[64 + j] = (short) (3 << (2 * p + 4));
+            Q6K_BITS[96 + j] = (short) (2 * p);
+        }
+        Q6K_LO_MASK = ShortVector.fromArray(S512, Q6K_BITS, 0);
+        Q6K_LO_SHIFT = ShortVector.fromArray(S512, Q6K_BITS, 32);
+        Q6K_HI_MASK = ShortVector.fromArray(S512, Q6K_BITS, 64);
+        Q6K_HI_SHIFT = ShortVector.fromArray(S512, Q6K_BITS, 96);
+        Q6K_LO_SCALE = IntVector.fromArray(I512, lo, 0);
+        Q6K_HI_SCALE = IntVector.fromArray(I512, hi, 0);
     }
 
+    /**
+     * Q6_K against Q8_K activations permuted as above (q16p). Int lane k sums the scaled products of 16 values (8 of
+     * sub-block Q6K_LO_SB[k % 8], 8 of the one four on), exactly; then one fused multiply-add per lane with
+     * {@code d * d8}, and the lanes' halving sum. The batched kernels put the same values in the same lanes
+     * (decodeQ6K), so prefill gives these results bit for bit.
+     */
     @Override
     public float dotQ6K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
-        short[] q16 = a.q16;
+        short[] qp = a.q16p;
         float[] d = a.d;
         FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
-            // the sixteen signed scales, one per 16 values, read once and spread over lanes by a permute per chunk
-            IntVector scales = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 192, LE)
-                    .convertShape(VectorOperators.B2I, I512, 0);
-            IntVector isum = IntVector.zero(I512);
-            // two nested loops of two, not one of four: C2 unrolls a loop of at most three trips whatever its size,
-            // and a four-trip loop of this body stays a loop (variable shifts and indices, 25-33% slower)
-            for (int h = 0; h < 2; h++) {
-                for (int p = 0; p < 2; p++) {
-                    // 32 bytes ql[64h + 32p ..]: low nibbles are values 128h + 32p + l, high nibbles
-                    // 128h + 32p + 64 + l; their top two bits are bits 2p..2p+1 and 2p+4..2p+5 of qh[32h + l];
-                    // scales are one per 16 values
-                    int i = 2 * h + p;
-                    ShortVector ql = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 64L * h + 32L * p, LE)
+            ByteVector ql0 = ByteVector.fromMemorySegment(B512, w, bo, LE);
+            ByteVector ql1 = ByteVector.fromMemorySegment(B512, w, bo + 64, LE);
+            ByteVector qh = ByteVector.fromMemorySegment(B512, w, bo + 128, LE);
+            // the four parts in nested loops of two trips, which C2 unrolls after parsing the body once: written out,
+            // the method passed C2's inlining budget in a full test run and boxed vectors (KernelAllocationTest).
+            // Low bits z, top bits y (masked and shifted by lane), then (q - 32) * activation
+            ShortVector los = ShortVector.zero(S512);
+            ShortVector his = los;
+            for (int u2 = 0; u2 < 4; u2 += 2) {
+                for (int e = 0; e < 2; e++) {
+                    int u = u2 + e;
+                    ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q6K_QL_PART, 64 * u).selectFrom(ql0, ql1)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                    ShortVector qh = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 128 + 32L * h, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0))
-                            .lanewise(VectorOperators.LSHR, 2 * p);
-                    ShortVector lo = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector hi = ql.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30));
-                    int xo = x0 + 128 * h + 32 * p;
-                    IntVector pl = lo.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo)).reinterpretAsInts();
-                    IntVector ph = hi.sub((short) 32).mul(ShortVector.fromArray(S512, q16, xo + 64))
-                            .reinterpretAsInts();
-                    isum = isum.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                                    .mul(IntVector.fromArray(I512, Q6K_SCALE_INDEX, 32 * i).selectFrom(scales)))
-                            .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                                    .mul(IntVector.fromArray(I512, Q6K_SCALE_INDEX, 32 * i + 16).selectFrom(scales)));
+                    ShortVector y = (ShortVector) ByteVector.fromArray(B512, Q6K_QH_PART, 64 * u).selectFrom(qh)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                    los = los.add(z.and((short) 0xF)
+                            .or(y.and(Q6K_LO_MASK).lanewise(VectorOperators.LSHL, Q6K_LO_SHIFT)).sub((short) 32)
+                            .mul(ShortVector.fromArray(S512, qp, x0 + 64 * u)));
+                    his = his.add(z.lanewise(VectorOperators.LSHR, 4)
+                            .or(y.and(Q6K_HI_MASK).lanewise(VectorOperators.LSHR, Q6K_HI_SHIFT)).sub((short) 32)
+                            .mul(ShortVector.fromArray(S512, qp, x0 + 64 * u + 32)));
                 }
             }
+            // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
+            IntVector scales = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 192, LE)
+                    .convertShape(VectorOperators.B2I, I512, 0);
+            IntVector li = los.reinterpretAsInts();
+            IntVector hi = his.reinterpretAsInts();
+            IntVector isum = li.add(li.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .mul(Q6K_LO_SCALE.selectFrom(scales))
+                    .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .mul(Q6K_HI_SCALE.selectFrom(scales)));
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
@@ -565,36 +621,25 @@ public final class VectorKernels extends Kernels {
      *
      * To land each sum in the lane the one-token kernel uses, the values are permuted the same way in the decoded
      * row and in the activations:
-     * - Q4_K: each super-block as dotQ4K's eight int16 vectors (Q4K_ACT), each with its even lanes first and its odd
-     *   lanes second (EVEN_ODD), so lane t of (first 16 + second 16) is dotQ4K's int lane t;
+     * - Q4_K, Q6_K: each super-block as the one-token kernel's eight int16 vectors (Q4K_ACT, Q6K_ACT), each with its
+     *   even lanes first and its odd lanes second (EVEN_ODD), so lane t of (first 16 + second 16) is that kernel's
+     *   int lane t;
      * - Q8_0 (ggml's lanes: four consecutive values): position p < 16 of a block holds value 4(p % 8) + p / 8,
      *   position 16 + p value 4(p % 8) + 2 + p / 8, so lane l of (first 16 + second 16) is quad l % 8, added to its
      *   mirror lane;
-     * - Q6_K (the int16 pair sums' lanes: two consecutive values): position p < 16 holds value 2p, position 16 + p
-     *   value 2p + 1.
      */
     private static final int[] Q8_0_ORDER = new int[32];
-    private static final int[] Q6K_ORDER = new int[32];
 
     static {
         for (int p = 0; p < 16; p++) {
             Q8_0_ORDER[p] = 4 * (p % 8) + p / 8;
             Q8_0_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
-            Q6K_ORDER[p] = 2 * p;
-            Q6K_ORDER[16 + p] = 2 * p + 1;
         }
     }
 
     private static final VectorShuffle<Short> Q8_0_SHUFFLE = VectorShuffle.fromArray(S512, Q8_0_ORDER, 0);
     /** A vector's 16 even lanes, then its 16 odd lanes. */
     private static final VectorShuffle<Short> EVEN_ODD = VectorShuffle.fromOp(S512, i -> i < 16 ? 2 * i : 2 * (i - 16) + 1);
-    private static final VectorShuffle<Short> Q6K_SHUFFLE = VectorShuffle.fromArray(S512, Q6K_ORDER, 0);
-    /**
-     * -1 at the Q6_K positions (after the permutation) whose value is in the second 16 of its block, which take scale
-     * 2c+1; 0 elsewhere. An and-mask rather than a VectorMask: blend compiled to its boxed fallback in decodeQ6K.
-     */
-    private static final ShortVector Q6K_SECOND_SCALE = ShortVector.zero(S512).blend((short) -1,
-            VectorMask.fromLong(S512, 0xFF00FF00L));
 
     /** Weight rows decoded together and reused for every token (see matRowsBatched). */
     static final int ROW_TILE = 4;
@@ -654,20 +699,22 @@ public final class VectorKernels extends Kernels {
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
         super.prepare(type, x, rows, cols, a);
-        if (type == GgmlType.Q4_K) { // the one-token kernel's layout (see Q4K_ACT)
+        if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) { // the one-token kernels' layouts (Q4K_ACT, Q6K_ACT)
             a.ensureQ16p(rows * cols);
+            byte[] indexes = type == GgmlType.Q4_K ? Q4K_ACT_BYTES : Q6K_ACT_BYTES;
+            byte[] firstHalf = type == GgmlType.Q4_K ? Q4K_FIRST_HALF : Q6K_FIRST_HALF;
             for (int base = 0; base < rows * cols; base += 256) {
                 // vector v takes its values from sub-blocks of both halves of the super-block: a permute of each
-                // half's 128 bytes (the same indexes, Q4K_ACT mod 128), the lanes merged by and-masks
+                // half's 128 bytes (the same indexes, the layout's values mod 128), the lanes merged by and-masks
                 ByteVector a0 = ByteVector.fromArray(B512, a.q, base);
                 ByteVector a1 = ByteVector.fromArray(B512, a.q, base + 64);
                 ByteVector a2 = ByteVector.fromArray(B512, a.q, base + 128);
                 ByteVector a3 = ByteVector.fromArray(B512, a.q, base + 192);
+                ByteVector first = ByteVector.fromArray(B512, firstHalf, 0);
                 for (int v = 0; v < 8; v++) {
-                    ByteVector index = ByteVector.fromArray(B512, Q4K_ACT_BYTES, 64 * v);
-                    ByteVector r = index.selectFrom(a0, a1).and(Q4K_FIRST_HALF)
-                            .or(index.selectFrom(a2, a3).and(Q4K_SECOND_HALF));
-                    ((ShortVector) r.reinterpretShape(B256, 0).convertShape(VectorOperators.B2S, S512, 0))
+                    ByteVector index = ByteVector.fromArray(B512, indexes, 64 * v);
+                    ByteVector r = index.selectFrom(a0, a1).and(first).or(index.selectFrom(a2, a3).and(first.not()));
+                    ((ShortVector) r.convertShape(VectorOperators.B2S, S512, 0))
                             .intoArray(a.q16p, base + 32 * v);
                 }
             }
@@ -676,14 +723,14 @@ public final class VectorKernels extends Kernels {
             a.ensureQf(rows * cols);
             a.qfBase = ArrayAlignment.floatsToLine(a.qfSegment);
             // each 32-value block permuted as the weight rows are: by vector (the scalar gather was 2-3% of a prefill,
-            // on the calling thread while the other cores wait). Q4_K: the one-token kernel's vectors, their even
-            // lanes then their odd lanes (see decodeQ4K); Q8_0 sums quads as Q4_K once did (Q8_0_SHUFFLE)
+            // on the calling thread while the other cores wait). Q4_K, Q6_K: the one-token kernel's vectors, their
+            // even lanes then their odd lanes (see decodeQ4K); Q8_0: ggml's quads (Q8_0_SHUFFLE)
+            boolean k = type != GgmlType.Q8_0;
             for (int base = 0; base < rows * cols; base += 32) {
-                ShortVector v = type == GgmlType.Q4_K
+                ShortVector v = k
                         ? ShortVector.fromArray(S512, a.q16p, base).rearrange(EVEN_ODD)
                         : ((ShortVector) ByteVector.fromArray(B256, a.q, base)
-                                .convertShape(VectorOperators.B2S, S512, 0))
-                                .rearrange(type == GgmlType.Q6_K ? Q6K_SHUFFLE : Q8_0_SHUFFLE);
+                                .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE);
                 intoFloats(v, a.qf, a.qfBase + base);
             }
             a.qfType = type;
@@ -950,12 +997,14 @@ public final class VectorKernels extends Kernels {
                 for (int p = 0; p < 2; p++) {
                     // part k + p's 32 bytes in the low half of the permute (Q4K_PART)
                     ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q4K_PART, 64 * (k + p))
-                            .selectFrom(q0, q1).reinterpretShape(B256, 0)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                            .selectFrom(q0, q1).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
                     for (int h = 0; h < 2; h++) {
-                        intoFloats(z.lanewise(VectorOperators.LSHR, 4 * h).and((short) 0xF)
-                                .mul(ShortVector.fromArray(S512, scales16, 32 * h)).rearrange(EVEN_ODD), s.w,
-                                wo + 256 * b + 32 * (2 * (k + p) + h));
+                        // intoFloats written out, as in decodeQ6KPart
+                        ShortVector q = z.lanewise(VectorOperators.LSHR, 4 * h).and((short) 0xF)
+                                .mul(ShortVector.fromArray(S512, scales16, 32 * h)).rearrange(EVEN_ODD);
+                        int o = wo + 256 * b + 32 * (2 * (k + p) + h);
+                        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(s.w, o);
+                        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(s.w, o + 16);
                     }
                 }
             }
@@ -1222,34 +1271,59 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** A Q6_K row as scale8 * (q6 - 32) per value (permuted, see above), with its per-block scales. */
+    /**
+     * For decodeQ6K: each int lane's signed scale in both its int16 halves, the low nibbles' at 0 and the high
+     * nibbles' at 32 of {@code out}, through memory (see decodeQ4K). A method of its own, taking and returning no
+     * vector: inside decodeQ6K it put that method past C2's inlining budget (a boxed vector per step).
+     */
+    private static void q6kScales16(MemorySegment w, long so, short[] out) {
+        IntVector scales = (IntVector) ByteVector.fromMemorySegment(B128, w, so, LE)
+                .convertShape(VectorOperators.B2I, I512, 0);
+        IntVector t = Q6K_LO_SCALE.selectFrom(scales);
+        t.and(0xFFFF).or(t.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(out, 0);
+        t = Q6K_HI_SCALE.selectFrom(scales);
+        t.and(0xFFFF).or(t.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(out, 32);
+    }
+
+    /**
+     * A Q6_K row as scale * (q - 32) per value, with its per-block scales, laid out as {@link #dotQ6K}'s int16 vectors
+     * (v = 2u + h, see Q6K_ACT), each with its even lanes first and its odd lanes second, as {@link #decodeQ4K} does.
+     */
     private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s, int slot) {
         int wo = s.wBase + slot * n;
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             s.d[slot * (n / 256) + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
-            // one 32-value chunk per step, as in dotQ6K: chunk i = 2h + p, its low (high = 0) or high nibbles. One
-            // chunk a step keeps the loop inside C2's inlining budget (two passed it: boxed vectors); three nested
-            // loops of two so that C2 unrolls them (see decodeQ4K)
-            for (int h = 0; h < 2; h++) {
-                for (int p = 0; p < 2; p++) {
-                    for (int high = 0; high < 2; high++) {
-                        ShortVector ql = bytesU(w, bo + 64L * h + 32L * p).lanewise(VectorOperators.LSHR, 4 * high);
-                        ShortVector qh = bytesU(w, bo + 128 + 32L * h).lanewise(VectorOperators.LSHR, 2 * p + 4 * high);
-                        ShortVector q = ql.and((short) 0xF).or(qh.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                        // the signed scales at so and so + 1 spread over the permuted block (see Q6K_SECOND_SCALE),
-                        // written out: a helper returning a vector got compiled on its own during warm-up and then
-                        // ran boxed
-                        long so = bo + 192 + 8L * h + 2L * p + 4L * high;
-                        byte first = w.get(ValueLayout.JAVA_BYTE, so);
-                        ShortVector scale = Q6K_SECOND_SCALE.and((short) (w.get(ValueLayout.JAVA_BYTE, so + 1) - first))
-                                .add(first);
-                        intoFloats(q.sub((short) 32).rearrange(Q6K_SHUFFLE).mul(scale), s.w,
-                                wo + 256 * b + 128 * h + 32 * p + 64 * high);
-                    }
-                }
+            q6kScales16(w, bo + 192, s.scales16);
+            for (int u = 0; u < 4; u++) {
+                decodeQ6KPart(w, bo, u, s.scales16, s.w, wo + 256 * b + 64 * u);
             }
         }
+    }
+
+    /**
+     * Part u of the Q6_K super-block at {@code bo} (see dotQ6K): its low- and high-nibble vectors, scaled, as floats
+     * at {@code out[o..o + 63]}. A method of its own that takes and returns no vector, with no helper of ours that
+     * does: in one method with the super-block loop, the last intoFloats was past C2's inlining budget in a full test
+     * run, and the vector it was passed was boxed on every call.
+     */
+    private static void decodeQ6KPart(MemorySegment w, long bo, int u, short[] scales16, float[] out, int o) {
+        ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q6K_QL_PART, 64 * u)
+                .selectFrom(ByteVector.fromMemorySegment(B512, w, bo, LE),
+                        ByteVector.fromMemorySegment(B512, w, bo + 64, LE))
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+        ShortVector y = (ShortVector) ByteVector.fromArray(B512, Q6K_QH_PART, 64 * u)
+                .selectFrom(ByteVector.fromMemorySegment(B512, w, bo + 128, LE))
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+        // intoFloats written out: a helper of ours taking a vector is what gets boxed past the inlining budget
+        ShortVector q = z.and((short) 0xF).or(y.and(Q6K_LO_MASK).lanewise(VectorOperators.LSHL, Q6K_LO_SHIFT))
+                .sub((short) 32).mul(ShortVector.fromArray(S512, scales16, 0)).rearrange(EVEN_ODD);
+        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(out, o);
+        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(out, o + 16);
+        q = z.lanewise(VectorOperators.LSHR, 4).or(y.and(Q6K_HI_MASK).lanewise(VectorOperators.LSHR, Q6K_HI_SHIFT))
+                .sub((short) 32).mul(ShortVector.fromArray(S512, scales16, 32)).rearrange(EVEN_ODD);
+        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(out, o + 32);
+        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(out, o + 48);
     }
 
     /** {@link #dotQ6K} of a decoded row. */

@@ -148,21 +148,23 @@ class KernelsTest {
         }
     }
 
-    /** The AVX-512 Q4_K kernel's activations: each super-block of the int16 values permuted by Q4K_ACT. */
-    @Test
-    void q4kActivationsArePermutedAsTheVectorKernelReadsThem() {
+    /** The AVX-512 Q4_K and Q6_K kernels' activations: each super-block of the int16 values permuted by its table. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantActivationsArePermutedAsTheVectorKernelReadsThem(GgmlType type) {
+        int[] table = type == GgmlType.Q4_K ? VectorKernels.Q4K_ACT : VectorKernels.Q6K_ACT;
         int rows = 3;
         int cols = 768;
         QuantizedActivations a = new QuantizedActivations();
-        VECTOR.prepare(GgmlType.Q4_K, randomFloats(rows * cols, 21), rows, cols, a);
+        VECTOR.prepare(type, randomFloats(rows * cols, 21), rows, cols, a);
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (int i = 0; i < 256; i++) {
-            seen.add(VectorKernels.Q4K_ACT[i]);
+            seen.add(table[i]);
         }
-        assertThat(seen).as("Q4K_ACT is a permutation").hasSize(256).allMatch(v -> v >= 0 && v < 256);
+        assertThat(seen).as("a permutation").hasSize(256).allMatch(v -> v >= 0 && v < 256);
         for (int base = 0; base < rows * cols; base += 256) {
             for (int i = 0; i < 256; i++) {
-                assertThat(a.q16p[base + i]).as("position %d", base + i).isEqualTo(a.q16[base + VectorKernels.Q4K_ACT[i]]);
+                assertThat(a.q16p[base + i]).as("position %d", base + i).isEqualTo(a.q16[base + table[i]]);
             }
         }
     }
