@@ -366,8 +366,10 @@ public final class VectorKernels extends Kernels {
             his = his.add(s23.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
                     .mul(ShortVector.fromArray(S512, qp, x0 + 160)))
                     .add(s23.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
-            // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
-            IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
+            // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled. The packed
+            // scales and mins go through 512-bit broadcasts: with 128-bit ones (the only vectors of that shape here)
+            // the compiled kernel boxed one per super-block in some test JVMs
+            IntVector scales = (IntVector) LongVector.broadcast(L512, sc).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
             IntVector li = los.reinterpretAsInts();
             IntVector hi = his.reinterpretAsInts();
@@ -377,7 +379,7 @@ public final class VectorKernels extends Kernels {
                             .mul(Q4K_HI_SCALE.selectFrom(scales)));
             float da = d[x0 / 256];
             // the eight six-bit mins as ints times the activations' 32-value sums (exact), a lane each
-            IntVector mp = ((IntVector) LongVector.broadcast(L128, mn).reinterpretAsBytes()
+            IntVector mp = ((IntVector) LongVector.broadcast(L512, mn).reinterpretAsBytes()
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I256, 0))
                     .mul(IntVector.fromArray(I256, bsum32, x0 / 32));
             mins = FloatVector.broadcast(F256, -da * Float.float16ToFloat((short) (h0 >>> 16)))
