@@ -250,7 +250,7 @@ public final class VectorKernels extends Kernels {
      * chunk all belong to sub-blocks 2c and 2c + 1). Two byte permutes (vpermi2b) over the 128 quant bytes give four
      * 32-byte parts (m, p) whose byte i comes from chunk c = (i / 2) % 4, value o = 8 (2m + p) + 2 (i / 8) + i % 2:
      * then the low nibbles of all four parts share one lane layout (sub-block 2c), the high nibbles another (2c + 1),
-     * and the eight products per lane add up in int16 (at most 4 * 15 * 127 per lane, then pairs in int32).
+     * and the four parts' products add up lane by lane in int16 (at most 4 * 15 * 127), then in pairs in int32.
      * The activations are permuted to match once per token (QuantizedActivations.q16p, laid out by Q4K_ACT).
      * Against the previous kernel (ggml's AVX2 lane order, int32 pair sums and a scale multiply per sub-block):
      * ~55 instead of ~90 vector instructions per super-block.
@@ -268,7 +268,7 @@ public final class VectorKernels extends Kernels {
     private static final byte[] Q4K_ACT_BYTES = new byte[512];
     /** -1 in the byte lanes whose value Q4K_ACT takes from the first 128 values of a super-block, 0 elsewhere. */
     private static final byte[] Q4K_FIRST_HALF = new byte[64];
-    /** The byte permutes over a super-block's 128 quant bytes, one per part k = 2m + p, with its bytes in the low 32. */
+    /** Byte permutes over a super-block's 128 quant bytes, one per part k = 2m + p, with its bytes in the low 32. */
     private static final byte[] Q4K_PART = new byte[256];
     /** For dotQ4K: parts 0 and 1 (2 and 3) interleaved, byte 2i from the first part's byte i, 2i + 1 the second's. */
     private static final ByteVector Q4K_PAIR01;
@@ -641,7 +641,8 @@ public final class VectorKernels extends Kernels {
 
     private static final VectorShuffle<Short> Q8_0_SHUFFLE = VectorShuffle.fromArray(S512, Q8_0_ORDER, 0);
     /** A vector's 16 even lanes, then its 16 odd lanes. */
-    private static final VectorShuffle<Short> EVEN_ODD = VectorShuffle.fromOp(S512, i -> i < 16 ? 2 * i : 2 * (i - 16) + 1);
+    private static final VectorShuffle<Short> EVEN_ODD =
+            VectorShuffle.fromOp(S512, i -> i < 16 ? 2 * i : 2 * (i - 16) + 1);
 
     /** Weight rows decoded together and reused for every token (see matRowsBatched). */
     static final int ROW_TILE = 4;
