@@ -294,9 +294,9 @@ public final class VectorKernels extends Kernels {
             lo[k] = 2 * (k % 4);
             hi[k] = 2 * (k % 4) + 1;
         }
-        for (int k = 0; k < 4; k++) { // part k's 32 bytes, then (unused) the other part of its permute
-            for (int i = 0; i < 64; i++) {
-                Q4K_PART[64 * k + i] = perm[64 * (k / 2) + (32 * (k % 2) + i) % 64];
+        for (int k = 0; k < 4; k++) { // part k's 32 bytes; the upper 32 indexes of each permute stay 0 (unread)
+            for (int i = 0; i < 32; i++) {
+                Q4K_PART[64 * k + i] = perm[32 * k + i];
             }
         }
         for (int v = 0; v < 8; v++) {
@@ -680,7 +680,10 @@ public final class VectorKernels extends Kernels {
         final float[] tail = new float[2 * ROW_TILE];
         /** The tile kernels' accumulators, summed from memory (see {@link #finishQ4K4}); {@link #addQ4KMins}' sums. */
         final float[] lanes = new float[2 * 16 * ROW_TILE];
-        /** decodeQ4K: a super-block's scale per int16 lane of its low-nibble vectors, then of its high-nibble ones. */
+        /**
+         * decodeQ4K, decodeQ6K: a super-block's scale per int16 lane of its low-nibble vectors, then of its high-nibble
+         * ones.
+         */
         final short[] scales16 = new short[64];
 
         RowScratch ensure(int cols) {
