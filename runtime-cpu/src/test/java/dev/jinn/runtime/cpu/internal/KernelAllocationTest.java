@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the JIT fails to keep in registers is boxed on the heap, so allocation is how a kernel that lost its intrinsics shows
  * (it then runs several times slower; see the notes in {@link VectorKernels}). The interpreter and C1 box every
  * vector, so the test warms the kernel up and then looks for one quiet round within a time limit, rather than
- * asserting on the first.
+ * asserting on the first. The portable kernels' twin is {@link PortableKernelAllocationTest}, in a JVM of its own.
  */
 class KernelAllocationTest {
     private static final int ROWS = 64;
@@ -30,14 +30,7 @@ class KernelAllocationTest {
         assertMatVecsAllocateNothing(new VectorKernels(), type);
     }
 
-    /** The portable (AVX2/NEON) kernels at the width this JVM gives them (256 bits on this machine). */
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "BF16", "Q4_K", "Q6_K", "Q8_0", "Q4_0"})
-    void compiledPortableKernelAllocatesNothing(GgmlType type) {
-        assertMatVecsAllocateNothing(new PortableKernels(), type);
-    }
-
-    private static void assertMatVecsAllocateNothing(Kernels kernels, GgmlType type) {
+    static void assertMatVecsAllocateNothing(Kernels kernels, GgmlType type) {
         MemorySegment w = KernelsTest.randomRows(type, ROWS, COLS, 11);
         QuantizedActivations a = new QuantizedActivations();
         kernels.prepare(type, KernelsTest.randomFloats(COLS, 12), 1, COLS, a);
@@ -57,14 +50,7 @@ class KernelAllocationTest {
         assertMatMulsAllocateNothing(new VectorKernels(), type, VectorKernels.TOKEN_BLOCK + 5);
     }
 
-    /** The portable kernels' prefill: tokens in pairs and an odd one. */
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0"})
-    void compiledPortableBatchedKernelsAllocateNothing(GgmlType type) {
-        assertMatMulsAllocateNothing(new PortableKernels(), type, 7);
-    }
-
-    private static void assertMatMulsAllocateNothing(Kernels kernels, GgmlType type, int tokens) {
+    static void assertMatMulsAllocateNothing(Kernels kernels, GgmlType type, int tokens) {
         int rows = 2 * VectorKernels.ROW_TILE + 1;
         int cols = 512;
         MemorySegment w = KernelsTest.randomRows(type, rows, cols, 13);
@@ -76,27 +62,6 @@ class KernelAllocationTest {
                 () -> kernels.matRows(type, w, rowBytes, 0, rows, a, tokens, cols, out, rows, null));
         assertThat(fewest).as("bytes allocated by 200 compiled %s %s mat-muls of %dx%d by %d tokens", kernels.name(),
                 type, rows, cols, tokens).isLessThan(1024);
-    }
-
-    /** The portable attention helpers: a 128-wide head's ggml-order dot, f16 accumulate and scale, f16 decoding. */
-    @Test
-    void compiledPortableAttentionHelpersAllocateNothing() {
-        Kernels kernels = new PortableKernels();
-        int n = 128;
-        float[] q = KernelsTest.randomFloats(n, 31);
-        float[] k = KernelsTest.randomFloats(n, 32);
-        float[] acc = new float[n];
-        float[] dst = new float[n];
-        MemorySegment f16 = KernelsTest.randomRows(GgmlType.F16, 1, n, 33);
-        float[] sink = new float[1];
-        long fewest = fewestBytesPerRound(() -> {
-            sink[0] += kernels.dotGgmlF16Order(q, 0, k, 0, n);
-            kernels.madF16(acc, k, 0, 0.01f, n);
-            kernels.scaleF16(acc, 0.5f, n);
-            kernels.f16ToFloat(f16, 0, dst, 0, n);
-        });
-        assertThat(fewest).as("bytes allocated by 200 rounds of the %s attention helpers", kernels.name())
-                .isLessThan(1024);
     }
 
     @Test
@@ -114,7 +79,7 @@ class KernelAllocationTest {
      * Runs {@code call} 200 times a round, round after round, until a round allocates nothing on this thread or 30
      * seconds have passed; returns the fewest bytes a round allocated.
      */
-    private static long fewestBytesPerRound(Runnable call) {
+    static long fewestBytesPerRound(Runnable call) {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "needs per-thread allocation counters");
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) mx;
