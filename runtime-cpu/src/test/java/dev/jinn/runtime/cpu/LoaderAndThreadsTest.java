@@ -113,6 +113,14 @@ class LoaderAndThreadsTest {
         }
     }
 
+    /**
+     * Prefill (the panel kernels: every product scaled, in float) and decode (the one-token kernels: exact integer
+     * sums per block, then scaled) add the same products in different orders. With int8 activations a last-bit
+     * difference in one layer's output can change the rounding of a next layer's activation, so the two paths part
+     * by more than float rounding: on this Q4_K_M model 0.037 RMS (0.19 at worst), as close as either path is to
+     * llama.cpp's logits (GoldenLogitsTest), a tenth of the file's own quantization error. Held to 0.06 RMS, and the
+     * same best token wherever its lead is clear.
+     */
     @Test
     void batchedPrefillMatchesTokenByTokenOnQuantizedWeights() {
         try (LoadedModel m = ModelLoader.load(Q4, LoadOptions.defaults());
@@ -121,12 +129,33 @@ class LoaderAndThreadsTest {
             Transformer t = m.transformer();
             int vocab = m.config().vocabSize();
             float[] all = t.forward(batch, PROMPT, true);
+            double sq = 0;
             for (int i = 0; i < PROMPT.length; i++) {
                 float[] one = t.forward(single, new int[] {PROMPT[i]}, false);
                 for (int j = 0; j < vocab; j++) {
-                    assertThat(one[j]).isEqualTo(all[i * vocab + j]);
+                    double d = one[j] - all[i * vocab + j];
+                    sq += d * d;
+                }
+                int best = 0;
+                int second = -1;
+                for (int j = 1; j < vocab; j++) {
+                    if (one[j] > one[best]) {
+                        second = best;
+                        best = j;
+                    } else if (second < 0 || one[j] > one[second]) {
+                        second = j;
+                    }
+                }
+                if (one[best] - one[second] > 0.5f) {
+                    float[] row = java.util.Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
+                    int batchBest = 0;
+                    for (int j = 1; j < vocab; j++) {
+                        batchBest = row[j] > row[batchBest] ? j : batchBest;
+                    }
+                    assertThat(batchBest).as("best token at position %d", i).isEqualTo(best);
                 }
             }
+            assertThat(Math.sqrt(sq / (PROMPT.length * vocab))).as("RMS of batched - token by token").isLessThan(0.06);
         }
     }
 }

@@ -31,8 +31,9 @@ public final class QuantizedActivations {
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
     public int[] bsum32 = new int[0];
     /**
-     * For the batched (prefill) kernels: the int8 values as floats, {@code [rows][cols]}, each 32-value block permuted
-     * as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when not filled.
+     * For the AVX-512 Q8_0 prefill kernel: the int8 values as floats, {@code [rows][cols]}, each 32-value block
+     * permuted as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when
+     * not filled.
      */
     public float[] qf = new float[0];
     /** Where the values of {@link #qf} start: its first element on a cache line (see ArrayAlignment), or 0. */
@@ -41,14 +42,15 @@ public final class QuantizedActivations {
     java.lang.foreign.MemorySegment qfSegment = java.lang.foreign.MemorySegment.ofArray(qf);
     public GgmlType qfType;
     /**
-     * For the batched Q4_K kernel, tokens side by side in groups of {@link #GROUP}: {@link #bsum32} as floats at
-     * {@code ((t / GROUP) * (cols / 32) + j) * GROUP + t % GROUP}, and each super-block's {@code -d} at
-     * {@code ((t / GROUP) * (cols / 256) + b) * GROUP + t % GROUP}; zero for the padding tokens of the last group.
+     * For the AVX-512 K-quant and Q4_0 prefill kernels: every value as {@code q * d}, packed in tiles of VectorKernels.TOKENS tokens
+     * (see VectorKernels.packActivations); {@code packedType} says for which type, null when not filled.
      */
-    public float[] bsum32T = new float[0];
-    public float[] negDT = new float[0];
-    /** Tokens per group of {@link #bsum32T} and {@link #negDT}: one 512-bit vector of floats. */
-    public static final int GROUP = 16;
+    public float[] packed = new float[0];
+    /** Where the values of {@link #packed} start: its first element on a cache line (see ArrayAlignment), or 0. */
+    public int packedBase;
+    /** {@link #packed} as a heap segment, for {@code ArrayAlignment}. */
+    java.lang.foreign.MemorySegment packedSegment = java.lang.foreign.MemorySegment.ofArray(packed);
+    public GgmlType packedType;
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -62,16 +64,6 @@ public final class QuantizedActivations {
         }
     }
 
-    void ensureTransposed(int rows, int cols) {
-        int groups = (rows + GROUP - 1) / GROUP;
-        if (bsum32T.length < groups * cols / 32 * GROUP) {
-            bsum32T = new float[groups * cols / 32 * GROUP];
-        }
-        if (negDT.length < groups * cols / 256 * GROUP) {
-            negDT = new float[groups * cols / 256 * GROUP];
-        }
-    }
-
     void ensureQf(int size) {
         if (qf.length < size + ArrayAlignment.LINE_FLOATS) {
             qf = new float[size + ArrayAlignment.LINE_FLOATS];
@@ -79,8 +71,16 @@ public final class QuantizedActivations {
         }
     }
 
+    void ensurePacked(int size) {
+        if (packed.length < size + ArrayAlignment.LINE_FLOATS) {
+            packed = new float[size + ArrayAlignment.LINE_FLOATS];
+            packedSegment = java.lang.foreign.MemorySegment.ofArray(packed);
+        }
+    }
+
     void ensureQuants(int size, int blocks, int sums) {
         qfType = null;
+        packedType = null;
         if (q.length < size) {
             q = new byte[size];
         }

@@ -323,9 +323,8 @@ public final class VectorKernels extends Kernels {
     /**
      * Q4_K against Q8_K activations permuted as described above (QuantizedActivations.q16p). Per super-block: int
      * lane k sums the scaled products of 16 values (8 of sub-block 2 (k % 4), 8 of the next), exactly; one fused
-     * multiply-add per lane with {@code d * d8}; the mins' eight products (exact) likewise with {@code -dmin * d8}. The
-     * batched kernels (decodeQ4K, blockSums, finishQ4K4) put the same 16 values in the same lane, so prefill gives
-     * these results bit for bit. Not ggml's lane order, so the scalar twin agrees up to float reassociation.
+     * multiply-add per lane with {@code d * d8}; the mins' eight products (exact) likewise with {@code -dmin * d8}. Not
+     * ggml's lane order, so the scalar twin (and prefill's panel kernels) agree up to float reassociation.
      */
     @Override
     public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
@@ -530,8 +529,7 @@ public final class VectorKernels extends Kernels {
     /**
      * Q6_K against Q8_K activations permuted as above (q16p). Int lane k sums the scaled products of 16 values (8 of
      * sub-block Q6K_LO_SB[k % 8], 8 of the one four on), exactly; then one fused multiply-add per lane with
-     * {@code d * d8}, and the lanes' halving sum. The batched kernels put the same values in the same lanes
-     * (decodeQ6K), so prefill gives these results bit for bit.
+     * {@code d * d8}, and the lanes' halving sum.
      */
     @Override
     public float dotQ6K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
@@ -615,92 +613,52 @@ public final class VectorKernels extends Kernels {
     static final int BATCH_MIN = 4;
 
     /*
-     * The batched K-quant kernels decode a weight row once into floats w = scale6 * q (small integers, exact) and
-     * take the int8 activations as floats too. Every product and every partial sum of a super-block is an integer
-     * below 2^24, so fused multiply-adds in float give exactly the integer sums of the one-token kernels, and the
-     * float steps after them are the same operations on the same values: bit-for-bit the same logits, at about a
-     * third of the instructions per token (two loads and one FMA per 16 values).
-     *
-     * To land each sum in the lane the one-token kernel uses, the values are permuted the same way in the decoded
-     * row and in the activations:
-     * - Q4_K, Q6_K: each super-block as the one-token kernel's eight int16 vectors (Q4K_ACT, Q6K_ACT), each with its
-     *   even lanes first and its odd lanes second (EVEN_ODD), so lane t of (first 16 + second 16) is that kernel's
-     *   int lane t;
-     * - Q8_0 (ggml's lanes: four consecutive values): position p < 16 of a block holds value 4(p % 8) + p / 8,
-     *   position 16 + p value 4(p % 8) + 2 + p / 8, so lane l of (first 16 + second 16) is quad l % 8, added to its
-     *   mirror lane;
+     * Prefill is a mat-mat product out[t][r] = sum_k w[r][k] x[t][k], compute-bound, done as a float GEMM in the
+     * shape of BLAS kernels:
+     * - a task's weight rows are taken PANEL (32) at a time, decoded to floats with their scales folded in (w = d *
+     *   scale * q - dmin * min, as Kernels.dequantizeRow), then transposed so that the panel's 32 values of each
+     *   column k lie side by side: two 512-bit vectors, rows in lanes. Each weight is decoded once per mat-mul;
+     * - the activations are the int8 values the one-token kernels use, times their block scale (exactly what
+     *   llama.cpp's vec_dot sees), packed once per mat-mul by prepare in tiles of TOKENS (12) tokens, the tile's 12
+     *   values of each column side by side;
+     * - the inner kernel (panelTile) keeps a 32 x 12 tile of sums in 24 registers for the whole row: per column two
+     *   weight loads and twelve broadcasts feed 24 fused multiply-adds, and the sums are the outputs themselves, 16
+     *   rows a vector, with no sum across lanes at the end.
+     * The one-token kernels add exact integer products per block and scale them; here every product is scaled
+     * first. Both are the same sum up to float rounding (relative differences near 1e-6), not the same bits.
      */
-    private static final int[] Q8_0_ORDER = new int[32];
 
-    static {
-        for (int p = 0; p < 16; p++) {
-            Q8_0_ORDER[p] = 4 * (p % 8) + p / 8;
-            Q8_0_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
-        }
-    }
+    /** Weight rows per prefill panel: two float vectors of rows. */
+    static final int PANEL = 32;
+    /** Tokens per prefill tile: with two vectors of rows, 24 sums in registers (of 32), beside the two weight vectors. */
+    static final int TOKENS = 12;
 
-    private static final VectorShuffle<Short> Q8_0_SHUFFLE = VectorShuffle.fromArray(S512, Q8_0_ORDER, 0);
-    /** A vector's 16 even lanes, then its 16 odd lanes. */
-    private static final VectorShuffle<Short> EVEN_ODD =
-            VectorShuffle.fromOp(S512, i -> i < 16 ? 2 * i : 2 * (i - 16) + 1);
+    /** A worker's prefill scratch: one panel of decoded rows, transposed, and the tile's sums. */
+    private static final class PanelScratch {
+        /** 256 columns of the panel's rows as decoded, row i at {@code rows[256 * i]}. */
+        final float[] rows = new float[PANEL * 256];
+        /** The panel transposed: column k's PANEL values at {@code panel[panelBase + k * PANEL]}. */
+        float[] panel = new float[0];
+        MemorySegment panelSegment = MemorySegment.ofArray(panel);
+        int panelBase;
+        /** panelTile's sums: token j's 32 rows at {@code 32 * j}. */
+        final float[] sums = new float[PANEL * TOKENS];
 
-    /** Weight rows decoded together and reused for every token (see matRowsBatched). */
-    static final int ROW_TILE = 4;
-    /** Tokens per pass over a row tile: their activations (as floats) stay in the core's L2 cache. */
-    static final int TOKEN_BLOCK = 32;
-    /** Tokens whose super-block sums {@link #blockSums} computes in one pass over a tile (divides TOKEN_BLOCK). */
-    static final int TOKEN_TILE = 4;
-
-    /**
-     * A worker's decoded weight rows: row k of a tile at {@code w[k * cols]}, its block scales at
-     * {@code d[k * cols / 256]} (Q8_0: {@code d[k * cols / 32]}); the six-bit mins of its block b at
-     * {@code mins[8 * (b * ROW_TILE + k)]} and the block's dmin at {@code dmin[b * ROW_TILE + k]}.
-     */
-    private static final class RowScratch {
-        float[] w = new float[0];
-        /** Where row 0 of the tile starts in {@link #w}: the first element on a cache line (see ArrayAlignment). */
-        int wBase;
-        float[] d = new float[0];
-        int[] mins = new int[0];
-        float[] dmin = new float[0];
-        /**
-         * {@link #blockSums}' output: for token k of a token tile and row r of the tile, the 16 lane sums of
-         * super-block b at {@code (b * TOKEN_TILE * ROW_TILE + k * ROW_TILE + r) * 16}, ROW_TILE * TOKEN_TILE * cols /
-         * 16 floats. A block's sums side by side let blockSums store them from one base at constant offsets; one
-         * row of sums per token and row (a stride of cols / 16 between them) cost an address and a bounds check per
-         * store, reloaded from the stack: 2-7% of prefill.
-         */
-        float[] sums = new float[0];
-        /** Where {@link #sums} start, as {@link #wBase} for {@link #w}. */
-        int sBase;
-        /** {@link #w} and {@link #sums} as heap segments, for ArrayAlignment. */
-        MemorySegment wSegment = MemorySegment.ofArray(w);
-        MemorySegment sumsSegment = MemorySegment.ofArray(sums);
-        /** A tile's results when it holds fewer than ROW_TILE rows of the task (Q8_0 decodes padding rows). */
-        final float[] tail = new float[2 * ROW_TILE];
-        /** The tile kernels' accumulators, summed from memory (see {@link #finishQ4K4}); {@link #addQ4KMins}' sums. */
-        final float[] lanes = new float[2 * 16 * ROW_TILE];
-        /**
-         * decodeQ4K, decodeQ6K: a super-block's scale per int16 lane of its low-nibble vectors, then of its high-nibble
-         * ones.
-         */
-        final short[] scales16 = new short[64];
-
-        RowScratch ensure(int cols) {
-            if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
-                w = new float[ROW_TILE * cols + ArrayAlignment.LINE_FLOATS];
-                sums = new float[ROW_TILE * TOKEN_TILE * cols / 16 + ArrayAlignment.LINE_FLOATS];
-                wSegment = MemorySegment.ofArray(w);
-                sumsSegment = MemorySegment.ofArray(sums);
-                d = new float[ROW_TILE * cols / 32]; // a scale per 32 values for Q8_0, per 256 for K-quants
-                mins = new int[ROW_TILE * cols / 32];
-                dmin = new float[ROW_TILE * cols / 256];
+        PanelScratch ensure(int n) {
+            if (panel.length < PANEL * n + ArrayAlignment.LINE_FLOATS) {
+                panel = new float[PANEL * n + ArrayAlignment.LINE_FLOATS];
+                panelSegment = MemorySegment.ofArray(panel);
             }
             return this;
         }
     }
 
-    private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
+    private final ThreadLocal<PanelScratch> panelScratch = ThreadLocal.withInitial(PanelScratch::new);
+
+    /** Whether prefill of {@code type} takes the panel kernels (a row decoder to floats exists). */
+    private static boolean panelType(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q4_0;
+    }
 
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
@@ -725,33 +683,48 @@ public final class VectorKernels extends Kernels {
                 }
             }
         }
-        if (rows >= BATCH_MIN && (type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q8_0)) {
+        if (rows >= BATCH_MIN && panelType(type)) {
+            packActivations(a, rows, cols, type == GgmlType.Q4_0 ? 32 : 256);
+            a.packedType = type;
+        }
+        if (rows >= BATCH_MIN && type == GgmlType.Q8_0) { // matRowsQ8_0: int8 values as floats, in Q8_0_ORDER
             a.ensureQf(rows * cols);
             a.qfBase = ArrayAlignment.floatsToLine(a.qfSegment);
-            // each 32-value block permuted as the weight rows are: by vector (the scalar gather was 2-3% of a prefill,
-            // on the calling thread while the other cores wait). Q4_K, Q6_K: the one-token kernel's vectors, their
-            // even lanes then their odd lanes (see decodeQ4K); Q8_0: ggml's quads (Q8_0_SHUFFLE)
-            boolean k = type != GgmlType.Q8_0;
             for (int base = 0; base < rows * cols; base += 32) {
-                ShortVector v = k
-                        ? ShortVector.fromArray(S512, a.q16p, base).rearrange(EVEN_ODD)
-                        : ((ShortVector) ByteVector.fromArray(B256, a.q, base)
-                                .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE);
-                intoFloats(v, a.qf, a.qfBase + base);
+                ShortVector q = ((ShortVector) ByteVector.fromArray(B256, a.q, base)
+                        .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE);
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(a.qf, a.qfBase + base);
+                ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(a.qf, a.qfBase + base + 16);
             }
             a.qfType = type;
-            if (type == GgmlType.Q4_K) {
-                int g = QuantizedActivations.GROUP;
-                a.ensureTransposed(rows, cols);
-                for (int t = 0; t < (rows + g - 1) / g * g; t++) { // the last group's padding tokens get zeros
-                    boolean token = t < rows;
-                    int base = t / g * cols / 32 * g + t % g;
-                    for (int j = 0; j < cols / 32; j++) {
-                        a.bsum32T[base + j * g] = token ? a.bsum32[t * cols / 32 + j] : 0;
+        }
+    }
+
+    /**
+     * The activations for the panel kernels: value k of token t as {@code q * d} (its block's scale), token tile
+     * {@code g = t / TOKENS} at {@code packed[packedBase + (g * cols + k) * TOKENS + t % TOKENS]}, zeros for the
+     * last tile's missing tokens.
+     */
+    private static void packActivations(QuantizedActivations a, int rows, int cols, int block) {
+        int tiles = (rows + TOKENS - 1) / TOKENS;
+        a.ensurePacked(tiles * cols * TOKENS);
+        a.packedBase = ArrayAlignment.floatsToLine(a.packedSegment);
+        float[] p = a.packed;
+        for (int g = 0; g < tiles; g++) {
+            int base = a.packedBase + g * cols * TOKENS;
+            for (int j = 0; j < TOKENS; j++) {
+                int t = g * TOKENS + j;
+                if (t >= rows) {
+                    for (int k = 0; k < cols; k++) {
+                        p[base + k * TOKENS + j] = 0;
                     }
-                    base = t / g * cols / 256 * g + t % g;
-                    for (int b = 0; b < cols / 256; b++) {
-                        a.negDT[base + b * g] = token ? -a.d[t * cols / 256 + b] : 0;
+                    continue;
+                }
+                int x = t * cols;
+                for (int k = 0; k < cols; k += block) {
+                    float d = a.d[(x + k) / block];
+                    for (int i = k; i < k + block; i++) {
+                        p[base + i * TOKENS + j] = a.q[x + i] * d;
                     }
                 }
             }
@@ -759,74 +732,54 @@ public final class VectorKernels extends Kernels {
     }
 
     /*
-     * Loop order: tokens in blocks of TOKEN_BLOCK (their float activations stay in L2), then tiles of ROW_TILE rows
-     * decoded once per token block, then every token of the block against the whole tile: each activation load feeds
-     * four fused multiply-adds. Every token still goes through exactly the operations of the one-row kernel, so
-     * results stay bit-identical to dotQ4K/dotQ6K.
+     * Loop order: panels of PANEL rows, each decoded and transposed once, then every tile of TOKENS tokens against
+     * the whole panel (its sums stay in registers from the first column to the last).
      */
     @Override
     protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
                                      QuantizedActivations a, int n, int cols, float[] out, int outStride,
                                      float[] bias) {
-        if (n < BATCH_MIN || a.qfType != type) {
-            return false;
-        }
-        RowScratch s = rowScratch.get().ensure(cols);
-        s.wBase = ArrayAlignment.floatsToLine(s.wSegment); // asked per call: the collector may have moved the arrays
-        s.sBase = ArrayAlignment.floatsToLine(s.sumsSegment);
-        if (type == GgmlType.Q8_0) {
-            matRowsQ8_0(w, rowBytes, r0, r1, a, n, cols, out, outStride, bias, s);
+        if (n >= BATCH_MIN && type == GgmlType.Q8_0 && a.qfType == type) {
+            RowScratch q = rowScratch.get().ensure(cols);
+            q.wBase = ArrayAlignment.floatsToLine(q.wSegment); // asked per call: the collector may move arrays
+            matRowsQ8_0(w, rowBytes, r0, r1, a, n, cols, out, outStride, bias, q);
             return true;
         }
-        boolean q4k = type == GgmlType.Q4_K;
-        for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
-            int t1 = Math.min(n, t0 + TOKEN_BLOCK);
-            int r = r0;
-            for (; r + ROW_TILE <= r1; r += ROW_TILE) {
-                for (int k = 0; k < ROW_TILE; k++) {
-                    if (q4k) {
-                        decodeQ4K(w, (r + k) * rowBytes, cols, s, k);
-                    } else {
-                        decodeQ6K(w, (r + k) * rowBytes, cols, s, k);
+        if (n < BATCH_MIN || a.packedType != type) {
+            return false;
+        }
+        PanelScratch s = panelScratch.get().ensure(cols);
+        s.panelBase = ArrayAlignment.floatsToLine(s.panelSegment); // asked per call: the collector may move arrays
+        int tiles = (n + TOKENS - 1) / TOKENS;
+        long chunkBytes = type.rowBytes(256);
+        for (int r = r0; r < r1; r += PANEL) {
+            int m = Math.min(PANEL, r1 - r);
+            if (m < PANEL) {
+                java.util.Arrays.fill(s.rows, m * 256, PANEL * 256, 0f); // a last panel's missing rows
+            }
+            // 256 columns at a time (Q4_0: fewer at the end of a row): decoded (32 KB, in L1), then
+            // transposed into the panel
+            for (int c = 0; c < cols; c += 256) {
+                int width = Math.min(256, cols - c);
+                for (int i = 0; i < m; i++) {
+                    long off = (r + i) * rowBytes + c / 256 * chunkBytes;
+                    switch (type) {
+                        case Q4_K -> decodeRowQ4K(w, off, width, s.rows, 256 * i);
+                        case Q6_K -> decodeRowQ6K(w, off, width, s.rows, 256 * i);
+                        default -> decodeRowQ4_0(w, off, width, s.rows, 256 * i);
                     }
                 }
-                int t = t0;
-                for (; t + TOKEN_TILE <= t1; t += TOKEN_TILE) {
-                    blockSums(s.w, s.wBase, a.qf, a.qfBase + t * cols, cols, s.sums, s.sBase);
-                    for (int k = 0; k < TOKEN_TILE; k++) {
-                        int o = (t + k) * outStride + r;
-                        if (q4k) {
-                            finishQ4K4(s, a, (t + k) * cols, cols, k, out, o);
-                        } else {
-                            finishQ6K4(s, a, (t + k) * cols, cols, k, out, o);
-                        }
-                    }
-                }
-                for (; t < t1; t++) {
-                    if (q4k) {
-                        dotQ4KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
-                    } else {
-                        dotQ6KDecoded4(s, a, t * cols, cols, out, t * outStride + r);
-                    }
-                }
-                if (q4k) { // TOKEN_BLOCK is a multiple of GROUP, so t0 starts a group
-                    for (int g = t0; g < t1; g += QuantizedActivations.GROUP) {
-                        for (int k = 0; k < ROW_TILE; k++) {
-                            addQ4KMins(s, a, g, Math.min(t1 - g, QuantizedActivations.GROUP), cols, k, out,
-                                    outStride, r);
-                        }
+                for (int g = 0; g < PANEL; g += 16) {
+                    for (int k = 0; k < width; k += 16) {
+                        transpose16(s.rows, 256 * g + k, 256, s.panel, s.panelBase + (c + k) * PANEL + g);
                     }
                 }
             }
-            for (; r < r1; r++) {
-                if (q4k) {
-                    decodeQ4K(w, r * rowBytes, cols, s, 0);
-                } else {
-                    decodeQ6K(w, r * rowBytes, cols, s, 0);
-                }
-                for (int t = t0; t < t1; t++) {
-                    out[t * outStride + r] = q4k ? dotQ4KDecoded(s, a, t * cols, cols) : dotQ6KDecoded(s, a, t * cols,
-                            cols);
+            for (int g = 0; g < tiles; g++) {
+                panelTile(s.panel, s.panelBase, a.packed, a.packedBase + g * cols * TOKENS, cols, s.sums);
+                int t0 = g * TOKENS;
+                for (int j = 0; j < Math.min(TOKENS, n - t0); j++) {
+                    System.arraycopy(s.sums, PANEL * j, out, (t0 + j) * outStride + r, m);
                 }
             }
         }
@@ -837,6 +790,380 @@ public final class VectorKernels extends Kernels {
         }
         return true;
     }
+
+    /** transpose16's two-source permutes: stage s (blocks of 8 >> s) first at {@code 32 * s}, second at +16. */
+    private static final int[] TRANSPOSE = new int[128];
+
+    static {
+        for (int s = 0; s < 4; s++) {
+            int b = 8 >> s;
+            for (int l = 0; l < 16; l++) {
+                boolean low = (l & b) == 0;
+                TRANSPOSE[32 * s + l] = low ? l : 16 + l - b;
+                TRANSPOSE[32 * s + 16 + l] = low ? l + b : 16 + l;
+            }
+        }
+    }
+
+    /**
+     * A 16 x 16 block of floats transposed: row i of the source ({@code src[so + i * stride]}, 16 values) becomes
+     * column i of the destination ({@code dst[dOff + j * PANEL + i]} for j = 0..15). Four stages of two-source
+     * permutes (vpermi2d), each swapping the off-diagonal blocks of half the size of the last: 64 permutes, against
+     * 256 gathered values for a gather per column. Written out, as vectors in an array would be boxed.
+     */
+    private static void transpose16(float[] src, int so, int stride, float[] dst, int dOff) {
+        IntVector v0 = FloatVector.fromArray(F512, src, so + 0 * stride).reinterpretAsInts();
+        IntVector v1 = FloatVector.fromArray(F512, src, so + 1 * stride).reinterpretAsInts();
+        IntVector v2 = FloatVector.fromArray(F512, src, so + 2 * stride).reinterpretAsInts();
+        IntVector v3 = FloatVector.fromArray(F512, src, so + 3 * stride).reinterpretAsInts();
+        IntVector v4 = FloatVector.fromArray(F512, src, so + 4 * stride).reinterpretAsInts();
+        IntVector v5 = FloatVector.fromArray(F512, src, so + 5 * stride).reinterpretAsInts();
+        IntVector v6 = FloatVector.fromArray(F512, src, so + 6 * stride).reinterpretAsInts();
+        IntVector v7 = FloatVector.fromArray(F512, src, so + 7 * stride).reinterpretAsInts();
+        IntVector v8 = FloatVector.fromArray(F512, src, so + 8 * stride).reinterpretAsInts();
+        IntVector v9 = FloatVector.fromArray(F512, src, so + 9 * stride).reinterpretAsInts();
+        IntVector v10 = FloatVector.fromArray(F512, src, so + 10 * stride).reinterpretAsInts();
+        IntVector v11 = FloatVector.fromArray(F512, src, so + 11 * stride).reinterpretAsInts();
+        IntVector v12 = FloatVector.fromArray(F512, src, so + 12 * stride).reinterpretAsInts();
+        IntVector v13 = FloatVector.fromArray(F512, src, so + 13 * stride).reinterpretAsInts();
+        IntVector v14 = FloatVector.fromArray(F512, src, so + 14 * stride).reinterpretAsInts();
+        IntVector v15 = FloatVector.fromArray(F512, src, so + 15 * stride).reinterpretAsInts();
+        IntVector lo;
+        IntVector hi;
+        IntVector t;
+        lo = IntVector.fromArray(I512, TRANSPOSE, 0); // blocks of 8
+        hi = IntVector.fromArray(I512, TRANSPOSE, 16);
+        t = lo.selectFrom(v0, v8);
+        v8 = hi.selectFrom(v0, v8);
+        v0 = t;
+        t = lo.selectFrom(v1, v9);
+        v9 = hi.selectFrom(v1, v9);
+        v1 = t;
+        t = lo.selectFrom(v2, v10);
+        v10 = hi.selectFrom(v2, v10);
+        v2 = t;
+        t = lo.selectFrom(v3, v11);
+        v11 = hi.selectFrom(v3, v11);
+        v3 = t;
+        t = lo.selectFrom(v4, v12);
+        v12 = hi.selectFrom(v4, v12);
+        v4 = t;
+        t = lo.selectFrom(v5, v13);
+        v13 = hi.selectFrom(v5, v13);
+        v5 = t;
+        t = lo.selectFrom(v6, v14);
+        v14 = hi.selectFrom(v6, v14);
+        v6 = t;
+        t = lo.selectFrom(v7, v15);
+        v15 = hi.selectFrom(v7, v15);
+        v7 = t;
+        lo = IntVector.fromArray(I512, TRANSPOSE, 32); // blocks of 4
+        hi = IntVector.fromArray(I512, TRANSPOSE, 48);
+        t = lo.selectFrom(v0, v4);
+        v4 = hi.selectFrom(v0, v4);
+        v0 = t;
+        t = lo.selectFrom(v1, v5);
+        v5 = hi.selectFrom(v1, v5);
+        v1 = t;
+        t = lo.selectFrom(v2, v6);
+        v6 = hi.selectFrom(v2, v6);
+        v2 = t;
+        t = lo.selectFrom(v3, v7);
+        v7 = hi.selectFrom(v3, v7);
+        v3 = t;
+        t = lo.selectFrom(v8, v12);
+        v12 = hi.selectFrom(v8, v12);
+        v8 = t;
+        t = lo.selectFrom(v9, v13);
+        v13 = hi.selectFrom(v9, v13);
+        v9 = t;
+        t = lo.selectFrom(v10, v14);
+        v14 = hi.selectFrom(v10, v14);
+        v10 = t;
+        t = lo.selectFrom(v11, v15);
+        v15 = hi.selectFrom(v11, v15);
+        v11 = t;
+        lo = IntVector.fromArray(I512, TRANSPOSE, 64); // blocks of 2
+        hi = IntVector.fromArray(I512, TRANSPOSE, 80);
+        t = lo.selectFrom(v0, v2);
+        v2 = hi.selectFrom(v0, v2);
+        v0 = t;
+        t = lo.selectFrom(v1, v3);
+        v3 = hi.selectFrom(v1, v3);
+        v1 = t;
+        t = lo.selectFrom(v4, v6);
+        v6 = hi.selectFrom(v4, v6);
+        v4 = t;
+        t = lo.selectFrom(v5, v7);
+        v7 = hi.selectFrom(v5, v7);
+        v5 = t;
+        t = lo.selectFrom(v8, v10);
+        v10 = hi.selectFrom(v8, v10);
+        v8 = t;
+        t = lo.selectFrom(v9, v11);
+        v11 = hi.selectFrom(v9, v11);
+        v9 = t;
+        t = lo.selectFrom(v12, v14);
+        v14 = hi.selectFrom(v12, v14);
+        v12 = t;
+        t = lo.selectFrom(v13, v15);
+        v15 = hi.selectFrom(v13, v15);
+        v13 = t;
+        lo = IntVector.fromArray(I512, TRANSPOSE, 96); // blocks of 1
+        hi = IntVector.fromArray(I512, TRANSPOSE, 112);
+        t = lo.selectFrom(v0, v1);
+        v1 = hi.selectFrom(v0, v1);
+        v0 = t;
+        t = lo.selectFrom(v2, v3);
+        v3 = hi.selectFrom(v2, v3);
+        v2 = t;
+        t = lo.selectFrom(v4, v5);
+        v5 = hi.selectFrom(v4, v5);
+        v4 = t;
+        t = lo.selectFrom(v6, v7);
+        v7 = hi.selectFrom(v6, v7);
+        v6 = t;
+        t = lo.selectFrom(v8, v9);
+        v9 = hi.selectFrom(v8, v9);
+        v8 = t;
+        t = lo.selectFrom(v10, v11);
+        v11 = hi.selectFrom(v10, v11);
+        v10 = t;
+        t = lo.selectFrom(v12, v13);
+        v13 = hi.selectFrom(v12, v13);
+        v12 = t;
+        t = lo.selectFrom(v14, v15);
+        v15 = hi.selectFrom(v14, v15);
+        v14 = t;
+        v0.reinterpretAsFloats().intoArray(dst, dOff + 0 * PANEL);
+        v1.reinterpretAsFloats().intoArray(dst, dOff + 1 * PANEL);
+        v2.reinterpretAsFloats().intoArray(dst, dOff + 2 * PANEL);
+        v3.reinterpretAsFloats().intoArray(dst, dOff + 3 * PANEL);
+        v4.reinterpretAsFloats().intoArray(dst, dOff + 4 * PANEL);
+        v5.reinterpretAsFloats().intoArray(dst, dOff + 5 * PANEL);
+        v6.reinterpretAsFloats().intoArray(dst, dOff + 6 * PANEL);
+        v7.reinterpretAsFloats().intoArray(dst, dOff + 7 * PANEL);
+        v8.reinterpretAsFloats().intoArray(dst, dOff + 8 * PANEL);
+        v9.reinterpretAsFloats().intoArray(dst, dOff + 9 * PANEL);
+        v10.reinterpretAsFloats().intoArray(dst, dOff + 10 * PANEL);
+        v11.reinterpretAsFloats().intoArray(dst, dOff + 11 * PANEL);
+        v12.reinterpretAsFloats().intoArray(dst, dOff + 12 * PANEL);
+        v13.reinterpretAsFloats().intoArray(dst, dOff + 13 * PANEL);
+        v14.reinterpretAsFloats().intoArray(dst, dOff + 14 * PANEL);
+        v15.reinterpretAsFloats().intoArray(dst, dOff + 15 * PANEL);
+    }
+
+    /**
+     * One panel against one token tile: {@code sums[32 j + i]} = row i of the panel dotted with token j of the tile
+     * (packed activations at {@code x}). The 24 sums live in registers; written out, as a loop over the tokens keeps
+     * them in memory.
+     */
+    private static void panelTile(float[] panel, int pb, float[] xp, int x, int cols, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F512), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        FloatVector a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
+        FloatVector a8 = a0, b8 = a0, a9 = a0, b9 = a0, a10 = a0, b10 = a0, a11 = a0, b11 = a0;
+        for (int k = 0; k < cols; k++) {
+            FloatVector lo = FloatVector.fromArray(F512, panel, pb + k * PANEL);
+            FloatVector hi = FloatVector.fromArray(F512, panel, pb + k * PANEL + 16);
+            int xk = x + k * TOKENS;
+            FloatVector v = FloatVector.broadcast(F512, xp[xk]);
+            a0 = lo.fma(v, a0);
+            b0 = hi.fma(v, b0);
+            v = FloatVector.broadcast(F512, xp[xk + 1]);
+            a1 = lo.fma(v, a1);
+            b1 = hi.fma(v, b1);
+            v = FloatVector.broadcast(F512, xp[xk + 2]);
+            a2 = lo.fma(v, a2);
+            b2 = hi.fma(v, b2);
+            v = FloatVector.broadcast(F512, xp[xk + 3]);
+            a3 = lo.fma(v, a3);
+            b3 = hi.fma(v, b3);
+            v = FloatVector.broadcast(F512, xp[xk + 4]);
+            a4 = lo.fma(v, a4);
+            b4 = hi.fma(v, b4);
+            v = FloatVector.broadcast(F512, xp[xk + 5]);
+            a5 = lo.fma(v, a5);
+            b5 = hi.fma(v, b5);
+            v = FloatVector.broadcast(F512, xp[xk + 6]);
+            a6 = lo.fma(v, a6);
+            b6 = hi.fma(v, b6);
+            v = FloatVector.broadcast(F512, xp[xk + 7]);
+            a7 = lo.fma(v, a7);
+            b7 = hi.fma(v, b7);
+            v = FloatVector.broadcast(F512, xp[xk + 8]);
+            a8 = lo.fma(v, a8);
+            b8 = hi.fma(v, b8);
+            v = FloatVector.broadcast(F512, xp[xk + 9]);
+            a9 = lo.fma(v, a9);
+            b9 = hi.fma(v, b9);
+            v = FloatVector.broadcast(F512, xp[xk + 10]);
+            a10 = lo.fma(v, a10);
+            b10 = hi.fma(v, b10);
+            v = FloatVector.broadcast(F512, xp[xk + 11]);
+            a11 = lo.fma(v, a11);
+            b11 = hi.fma(v, b11);
+        }
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, 16);
+        a1.intoArray(sums, 32);
+        b1.intoArray(sums, 48);
+        a2.intoArray(sums, 64);
+        b2.intoArray(sums, 80);
+        a3.intoArray(sums, 96);
+        b3.intoArray(sums, 112);
+        a4.intoArray(sums, 128);
+        b4.intoArray(sums, 144);
+        a5.intoArray(sums, 160);
+        b5.intoArray(sums, 176);
+        a6.intoArray(sums, 192);
+        b6.intoArray(sums, 208);
+        a7.intoArray(sums, 224);
+        b7.intoArray(sums, 240);
+        a8.intoArray(sums, 256);
+        b8.intoArray(sums, 272);
+        a9.intoArray(sums, 288);
+        b9.intoArray(sums, 304);
+        a10.intoArray(sums, 320);
+        b10.intoArray(sums, 336);
+        a11.intoArray(sums, 352);
+        b11.intoArray(sums, 368);
+    }
+
+    /** A Q4_K row as floats, {@code d * scale * q - dmin * min} per value, into {@code dst[o..o + n - 1]}. */
+    private static void decodeRowQ4K(MemorySegment w, long off, int n, float[] dst, int o) {
+        ByteVector low4 = ByteVector.broadcast(B128, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 144L * b;
+            float d = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
+            int u0 = w.get(LE_INT, bo + 4);
+            int u1 = w.get(LE_INT, bo + 8);
+            int u2 = w.get(LE_INT, bo + 12);
+            long sc = k4Scales(u0, u2);
+            long mn = k4Mins(u1, u2);
+            for (int j = 0; j < 4; j++) { // 64 values from 32 bytes: sub-block 2j in the low nibbles, 2j + 1 high
+                FloatVector dl = FloatVector.broadcast(F512, d * byteAt(sc, 2 * j));
+                FloatVector ml = FloatVector.broadcast(F512, -dmin * byteAt(mn, 2 * j));
+                FloatVector dh = FloatVector.broadcast(F512, d * byteAt(sc, 2 * j + 1));
+                FloatVector mh = FloatVector.broadcast(F512, -dmin * byteAt(mn, 2 * j + 1));
+                int v = o + 256 * b + 64 * j;
+                for (int h = 0; h < 32; h += 16) {
+                    ByteVector q = ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * j + h, LE);
+                    ((FloatVector) q.and(low4).convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0)
+                            .convert(VectorOperators.I2F, 0)).fma(dl, ml).intoArray(dst, v + h);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0)
+                            .convert(VectorOperators.I2F, 0)).fma(dh, mh).intoArray(dst, v + 32 + h);
+                }
+            }
+        }
+    }
+
+    /** A Q6_K row as floats, {@code d * scale * (q - 32)} per value, into {@code dst[o..o + n - 1]}. */
+    private static void decodeRowQ6K(MemorySegment w, long off, int n, float[] dst, int o) {
+        ByteVector low4 = ByteVector.broadcast(B128, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
+        ByteVector low2 = ByteVector.broadcast(B128, (byte) 3);
+        ByteVector bias = ByteVector.broadcast(B128, (byte) 32);
+        for (int b = 0; b < n / 256; b++) {
+            long bo = off + 210L * b;
+            float d = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
+            for (int h = 0; h < 2; h++) { // 128 values: ql 64 bytes, qh 32, eight scales
+                long ql = bo + 64 * h;
+                long qh = bo + 128 + 32 * h;
+                long sc = bo + 192 + 8 * h;
+                int v = o + 256 * b + 128 * h;
+                for (int l = 0; l < 32; l += 16) {
+                    int is = l / 16;
+                    ByteVector x = ByteVector.fromMemorySegment(B128, w, ql + l, LE);
+                    ByteVector y = ByteVector.fromMemorySegment(B128, w, ql + 32 + l, LE);
+                    ByteVector z = ByteVector.fromMemorySegment(B128, w, qh + l, LE);
+                    ByteVector q1 = x.and(low4).or(z.and(low2).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q2 = y.and(low4)
+                            .or(z.lanewise(VectorOperators.LSHR, 2).and(low2).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q3 = x.lanewise(VectorOperators.LSHR, 4)
+                            .or(z.lanewise(VectorOperators.LSHR, 4).and(low2).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector q4 = y.lanewise(VectorOperators.LSHR, 4)
+                            .or(z.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) q1.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is))).intoArray(dst, v + l);
+                    ((FloatVector) q2.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2))).intoArray(dst, v + 32 + l);
+                    ((FloatVector) q3.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4))).intoArray(dst, v + 64 + l);
+                    ((FloatVector) q4.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6))).intoArray(dst, v + 96 + l);
+                }
+            }
+        }
+    }
+
+    /** A Q4_0 row as floats, {@code d * (q - 8)} per value, into {@code dst[o..o + n - 1]}. */
+    private static void decodeRowQ4_0(MemorySegment w, long off, int n, float[] dst, int o) {
+        ByteVector low4 = ByteVector.broadcast(B128, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
+        ByteVector bias = ByteVector.broadcast(B128, (byte) 8);
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 18L * b;
+            FloatVector d = FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)));
+            ByteVector q = ByteVector.fromMemorySegment(B128, w, bo + 2, LE);
+            ((FloatVector) q.and(low4).sub(bias).convertShape(VectorOperators.B2F, F512, 0))
+                    .mul(d).intoArray(dst, o + 32 * b);
+            ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(bias)
+                    .convertShape(VectorOperators.B2F, F512, 0)).mul(d).intoArray(dst, o + 32 * b + 16);
+        }
+    }
+    // ---- Q8_0 prefill: llama.cpp's lanes, bit for bit -----------------------------------------------------------
+
+    /*
+     * Q8_0 keeps a prefill kernel of its own that adds every product in exactly the lanes and order of ggml's Q8_0 dot
+     * (and of dotQ8_0), not the panel kernels: with Q8_0 activations, a float rounding of a layer's output that differs
+     * in the last bit changes the int8 rounding of some of the next layer's activations, and the golden Q8_0 model's
+     * logits then land 0.028 RMS from llama.cpp's (the panel kernels, measured), past the 0.0245 that the golden test
+     * allows; this kernel gives llama.cpp's logits exactly. It decodes a weight row to its int8 values as floats (block
+     * scales kept apart) and takes the activations' int8 values as floats too, so each block's quad sums are exact
+     * integers in the lanes dotQ8_0 gives them, followed by the same fused multiply-add with the same scale.
+     * Position p < 16 of a block holds value 4(p % 8) + p / 8, position 16 + p value 4(p % 8) + 2 + p / 8, so lane l
+     * of (first 16 + second 16) is quad l % 8, added to its mirror lane.
+     */
+    private static final int[] Q8_0_ORDER = new int[32];
+
+    static {
+        for (int p = 0; p < 16; p++) {
+            Q8_0_ORDER[p] = 4 * (p % 8) + p / 8;
+            Q8_0_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
+        }
+    }
+
+    private static final VectorShuffle<Short> Q8_0_SHUFFLE = VectorShuffle.fromArray(S512, Q8_0_ORDER, 0);
+
+    /** Q8_0 weight rows decoded together and reused for every token (see matRowsQ8_0). */
+    static final int ROW_TILE = 4;
+    /** Q8_0 tokens per pass over a row tile: their activations (as floats) stay in the core's L2 cache. */
+    static final int TOKEN_BLOCK = 32;
+
+    /** A worker's decoded Q8_0 rows: row k of a tile at {@code w[wBase + k * cols]}, its block scales at {@code d[k * cols / 32]}. */
+    private static final class RowScratch {
+        float[] w = new float[0];
+        /** Where row 0 of the tile starts in {@link #w}: the first element on a cache line (see ArrayAlignment). */
+        int wBase;
+        float[] d = new float[0];
+        /** {@link #w} as a heap segment, for ArrayAlignment. */
+        MemorySegment wSegment = MemorySegment.ofArray(w);
+        /** A tile's results when it holds fewer than ROW_TILE rows of the task (padding rows are decoded). */
+        final float[] tail = new float[2 * ROW_TILE];
+        /** The tile kernel's accumulators, summed from memory (see dotQ8_0Decoded4x2). */
+        final float[] lanes = new float[2 * 16 * ROW_TILE];
+
+        RowScratch ensure(int cols) {
+            if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
+                w = new float[ROW_TILE * cols + ArrayAlignment.LINE_FLOATS];
+                wSegment = MemorySegment.ofArray(w);
+                d = new float[ROW_TILE * cols / 32];
+            }
+            return this;
+        }
+    }
+
+    private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
 
     /**
      * matRowsBatched for Q8_0: the same tiling, a tile's rows past the task's end decoded as copies of its last row
@@ -882,8 +1209,11 @@ public final class VectorKernels extends Kernels {
         for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
             s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            intoFloats(((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE), s.w, wo + 32 * b);
+            // written out: as a helper taking the vector (intoFloats) it was boxed once per block in one JVM of two
+            ShortVector q = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE);
+            ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(s.w, wo + 32 * b);
+            ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(s.w, wo + 32 * b + 16);
         }
     }
 
@@ -959,450 +1289,6 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** Stores 32 shorts as floats at {@code off}. */
-    private static void intoFloats(ShortVector v, float[] dst, int off) {
-        ((FloatVector) v.convertShape(VectorOperators.S2F, F512, 0)).intoArray(dst, off);
-        ((FloatVector) v.convertShape(VectorOperators.S2F, F512, 1)).intoArray(dst, off + 16);
-    }
-
-    /**
-     * A Q4_K row as scale6 * q4 per value, with its per-block scales and packed mins. Laid out as {@link #dotQ4K}'s
-     * int16 vectors (v = 2 (2m + p) + h, see Q4K_ACT), each with its even lanes first and its odd lanes second
-     * (EVEN_ODD): position 32 v + t and 32 v + 16 + t then hold the two values that dotQ4K's int lane t sums from
-     * vector v, so blockSums' lane t gathers exactly that lane's 16 products.
-     */
-    private static void decodeQ4K(MemorySegment w, long off, int n, RowScratch s, int slot) {
-        int wo = s.wBase + slot * n;
-        int so = slot * (n / 256);
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 144L * b;
-            int u0 = w.get(LE_INT, bo + 4);
-            int u1 = w.get(LE_INT, bo + 8);
-            int u2 = w.get(LE_INT, bo + 12);
-            long sc = k4Scales(u0, u2);
-            long m = k4Mins(u1, u2);
-            int mo = 8 * (b * ROW_TILE + slot);
-            for (int j = 0; j < 8; j++) {
-                s.mins[mo + j] = byteAt(m, j);
-            }
-            s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            s.dmin[b * ROW_TILE + slot] = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
-            // each int lane's scale in both its int16 halves, through memory: a vector chosen by h in the loop below
-            // would be a merge of two vectors, which C2 may box
-            short[] scales16 = s.scales16;
-            Q4K_LO_SCALE.selectFrom(scales).mul(0x10001).reinterpretAsShorts().intoArray(scales16, 0);
-            Q4K_HI_SCALE.selectFrom(scales).mul(0x10001).reinterpretAsShorts().intoArray(scales16, 32);
-            ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
-            // one of dotQ4K's vectors a step (part k = 2m + p, nibbles h): written out, the eight passed C2's
-            // inlining budget and boxed vectors. Nested loops of two trips, as C2 unrolls a loop of at most three
-            // whatever its size (one loop of eight kept variable offsets and a bounds check per step)
-            for (int k = 0; k < 4; k += 2) {
-                for (int p = 0; p < 2; p++) {
-                    // part k + p's 32 bytes in the low half of the permute (Q4K_PART)
-                    ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q4K_PART, 64 * (k + p))
-                            .selectFrom(q0, q1).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                    for (int h = 0; h < 2; h++) {
-                        // intoFloats written out, as in decodeQ6KPart
-                        ShortVector q = z.lanewise(VectorOperators.LSHR, 4 * h).and((short) 0xF)
-                                .mul(ShortVector.fromArray(S512, scales16, 32 * h)).rearrange(EVEN_ODD);
-                        int o = wo + 256 * b + 32 * (2 * (k + p) + h);
-                        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(s.w, o);
-                        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(s.w, o + 16);
-                    }
-                }
-            }
-        }
-    }
-
-    /** {@link #dotQ4K} of a decoded row: the same float operations on the same integer sums. */
-    private static float dotQ4KDecoded(RowScratch s, QuantizedActivations a, int xOff, int n) {
-        float[] wf = s.w;
-        float[] qf = a.qf;
-        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
-        float[] d = a.d;
-        int[] bsum32 = a.bsum32;
-        FloatVector acc = FloatVector.zero(F512);
-        FloatVector mins = FloatVector.zero(F256);
-        for (int b = 0; b < n / 256; b++) {
-            int x0 = xOff + 256 * b;
-            int wb = s.wBase + 256 * b;
-            FloatVector v0 = FloatVector.zero(F512);
-            FloatVector v1 = FloatVector.zero(F512);
-            for (int j = 0; j < 8; j++) {
-                v0 = FloatVector.fromArray(F512, wf, wb + 32 * j)
-                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * j), v0);
-                v1 = FloatVector.fromArray(F512, wf, wb + 32 * j + 16)
-                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * j + 16), v1);
-            }
-            FloatVector x = v0.add(v1); // dotQ4K's int lanes, exactly
-            // the mins as dotQ4K takes them: eight exact products, each into its own lane with a fused multiply-add
-            IntVector mp = IntVector.fromArray(I256, s.mins, 8 * b * ROW_TILE)
-                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32));
-            float da = d[x0 / 256];
-            mins = FloatVector.broadcast(F256, -da * s.dmin[b * ROW_TILE])
-                    .fma((FloatVector) mp.convert(VectorOperators.I2F, 0), mins);
-            acc = FloatVector.broadcast(F512, da * s.d[b]).fma(x, acc);
-        }
-        FloatVector h = acc.add(acc.rearrange(SWAP_8)); // hsum, written out as in dotQ4K
-        h = h.add(h.rearrange(SWAP_4));
-        h = h.add(h.rearrange(SWAP_2));
-        FloatVector m = mins.add(mins.rearrange(SWAP_4_256));
-        m = m.add(m.rearrange(SWAP_2_256));
-        return (h.lane(0) + h.lane(1)) + (m.lane(0) + m.lane(1));
-    }
-
-    /**
-     * {@link #dotQ4KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}, without
-     * the mins: {@link #addQ4KMins} adds them, the same last addition the one-row kernel does. Split in two because
-     * one method with both parts is past C2's node budget for inlining (it then boxes vectors).
-     */
-    private static void dotQ4KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
-        float[] wf = s.w;
-        float[] qf = a.qf;
-        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
-        float[] d = a.d;
-        int nb = n / 256;
-        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++) {
-            int x0 = xOff + 256 * b;
-            int wb = s.wBase + 256 * b;
-            FloatVector v00 = FloatVector.zero(F512), v01 = v00, v10 = v00, v11 = v00;
-            FloatVector v20 = v00, v21 = v00, v30 = v00, v31 = v00;
-            for (int j = 0; j < 8; j++) {
-                FloatVector xa = FloatVector.fromArray(F512, qf, qb + x0 + 32 * j);
-                FloatVector xb = FloatVector.fromArray(F512, qf, qb + x0 + 32 * j + 16);
-                int w0 = wb + 32 * j;
-                v00 = FloatVector.fromArray(F512, wf, w0).fma(xa, v00);
-                v01 = FloatVector.fromArray(F512, wf, w0 + 16).fma(xb, v01);
-                v10 = FloatVector.fromArray(F512, wf, w0 + n).fma(xa, v10);
-                v11 = FloatVector.fromArray(F512, wf, w0 + n + 16).fma(xb, v11);
-                v20 = FloatVector.fromArray(F512, wf, w0 + 2 * n).fma(xa, v20);
-                v21 = FloatVector.fromArray(F512, wf, w0 + 2 * n + 16).fma(xb, v21);
-                v30 = FloatVector.fromArray(F512, wf, w0 + 3 * n).fma(xa, v30);
-                v31 = FloatVector.fromArray(F512, wf, w0 + 3 * n + 16).fma(xb, v31);
-            }
-            float da = d[x0 / 256];
-            acc0 = q4kBlock(v00, v01, da * s.d[b], acc0);
-            acc1 = q4kBlock(v10, v11, da * s.d[nb + b], acc1);
-            acc2 = q4kBlock(v20, v21, da * s.d[2 * nb + b], acc2);
-            acc3 = q4kBlock(v30, v31, da * s.d[3 * nb + b], acc3);
-        }
-        // hsum from memory, as in finishQ4K4: the fourth inlined hsum was past C2's inlining budget (a boxed vector)
-        float[] f = s.lanes;
-        acc0.intoArray(f, 0);
-        acc1.intoArray(f, 16);
-        acc2.intoArray(f, 32);
-        acc3.intoArray(f, 48);
-        for (int r = 0; r < ROW_TILE; r++) {
-            out[o + r] = hsum(f, 16 * r);
-        }
-    }
-
-    /**
-     * The exact integer lane sums of every super-block for the four decoded rows of a tile and TOKEN_TILE tokens from
-     * {@code xOff} on, into {@code sums} (layout in {@link RowScratch#sums}). Lane l gathers the values at positions
-     * l and 16 + l of each 32-value block, as v0 + v1 does in {@link #dotQ4KDecoded}: every product and partial sum
-     * is an integer below 2^24, so the order of the additions does not change them. A 4 x 4 register tile: per 16
-     * values, eight loads feed sixteen fused multiply-adds (the one-token tile needs ten loads for eight). The
-     * scaling stays in {@link #finishQ4K4} / {@link #finishQ6K4}: with it this loop would pass C2's inlining budget.
-     */
-    private static void blockSums(float[] wf, int wBase, float[] qf, int xOff, int n, float[] sums, int sBase) {
-        int nb = n / 256;
-        for (int b = 0; b < nb; b++) {
-            int xb = xOff + 256 * b;
-            int w0 = wBase + 256 * b;
-            FloatVector a00 = FloatVector.zero(F512), a01 = a00, a02 = a00, a03 = a00;
-            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-            for (int k = 0; k < 256; k += 16) {
-                FloatVector t0 = FloatVector.fromArray(F512, qf, xb + k);
-                FloatVector t1 = FloatVector.fromArray(F512, qf, xb + n + k);
-                FloatVector t2 = FloatVector.fromArray(F512, qf, xb + 2 * n + k);
-                FloatVector t3 = FloatVector.fromArray(F512, qf, xb + 3 * n + k);
-                FloatVector w = FloatVector.fromArray(F512, wf, w0 + k);
-                a00 = w.fma(t0, a00);
-                a01 = w.fma(t1, a01);
-                a02 = w.fma(t2, a02);
-                a03 = w.fma(t3, a03);
-                w = FloatVector.fromArray(F512, wf, w0 + n + k);
-                a10 = w.fma(t0, a10);
-                a11 = w.fma(t1, a11);
-                a12 = w.fma(t2, a12);
-                a13 = w.fma(t3, a13);
-                w = FloatVector.fromArray(F512, wf, w0 + 2 * n + k);
-                a20 = w.fma(t0, a20);
-                a21 = w.fma(t1, a21);
-                a22 = w.fma(t2, a22);
-                a23 = w.fma(t3, a23);
-                w = FloatVector.fromArray(F512, wf, w0 + 3 * n + k);
-                a30 = w.fma(t0, a30);
-                a31 = w.fma(t1, a31);
-                a32 = w.fma(t2, a32);
-                a33 = w.fma(t3, a33);
-            }
-            int s = sBase + 256 * b; // one super-block's sixteen sums side by side: one base, constant offsets
-            a00.intoArray(sums, s);
-            a10.intoArray(sums, s + 16);
-            a20.intoArray(sums, s + 32);
-            a30.intoArray(sums, s + 48);
-            a01.intoArray(sums, s + 64);
-            a11.intoArray(sums, s + 80);
-            a21.intoArray(sums, s + 96);
-            a31.intoArray(sums, s + 112);
-            a02.intoArray(sums, s + 128);
-            a12.intoArray(sums, s + 144);
-            a22.intoArray(sums, s + 160);
-            a32.intoArray(sums, s + 176);
-            a03.intoArray(sums, s + 192);
-            a13.intoArray(sums, s + 208);
-            a23.intoArray(sums, s + 224);
-            a33.intoArray(sums, s + 240);
-        }
-    }
-
-    /**
-     * {@link #dotQ4KDecoded4} from {@link #blockSums}' sums for token {@code k} of the token tile (activations at
-     * {@code xOff}): the same scaling, in the same order, of the same integers. The four rows' accumulations are
-     * independent chains, so their fused multiply-adds overlap.
-     */
-    private static void finishQ4K4(RowScratch s, QuantizedActivations a, int xOff, int n, int k, float[] out, int o) {
-        float[] sums = s.sums;
-        float[] d = a.d;
-        int nb = n / 256;
-        int so = s.sBase + k * ROW_TILE * 16;
-        int d0 = xOff / 256;
-        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++) {
-            float da = d[d0 + b];
-            int sb = so + 256 * b;
-            acc0 = q4kBlock(FloatVector.fromArray(F512, sums, sb), da * s.d[b], acc0);
-            acc1 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 16), da * s.d[nb + b], acc1);
-            acc2 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 32), da * s.d[2 * nb + b], acc2);
-            acc3 = q4kBlock(FloatVector.fromArray(F512, sums, sb + 48), da * s.d[3 * nb + b], acc3);
-        }
-        // hsum from memory: four inlined hsum calls would leave little of C2's inlining budget
-        float[] f = s.lanes;
-        acc0.intoArray(f, 0);
-        acc1.intoArray(f, 16);
-        acc2.intoArray(f, 32);
-        acc3.intoArray(f, 48);
-        for (int r = 0; r < ROW_TILE; r++) {
-            out[o + r] = hsum(f, 16 * r);
-        }
-    }
-
-    /**
-     * {@link #dotQ6KDecoded4} from {@link #blockSums}' sums, as {@link #finishQ4K4} is for Q4_K. The two repeat their
-     * set-up on purpose, as the one-token tiles do: one method for both would branch per block and carry both bodies
-     * against C2's inlining budget.
-     */
-    private static void finishQ6K4(RowScratch s, QuantizedActivations a, int xOff, int n, int k, float[] out, int o) {
-        float[] sums = s.sums;
-        float[] d = a.d;
-        int nb = n / 256;
-        int so = s.sBase + k * ROW_TILE * 16;
-        int d0 = xOff / 256;
-        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++) {
-            float da = d[d0 + b];
-            int sb = so + 256 * b;
-            acc0 = FloatVector.fromArray(F512, sums, sb).fma(FloatVector.broadcast(F512, s.d[b] * da), acc0);
-            acc1 = FloatVector.fromArray(F512, sums, sb + 16)
-                    .fma(FloatVector.broadcast(F512, s.d[nb + b] * da), acc1);
-            acc2 = FloatVector.fromArray(F512, sums, sb + 32)
-                    .fma(FloatVector.broadcast(F512, s.d[2 * nb + b] * da), acc2);
-            acc3 = FloatVector.fromArray(F512, sums, sb + 48)
-                    .fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
-        }
-        // hsum from memory: four inlined hsum calls are past C2's inlining budget here, and the last ones then box
-        // their vector (KernelAllocationTest)
-        float[] f = s.lanes;
-        acc0.intoArray(f, 0);
-        acc1.intoArray(f, 16);
-        acc2.intoArray(f, 32);
-        acc3.intoArray(f, 48);
-        for (int r = 0; r < ROW_TILE; r++) {
-            out[o + r] = hsum(f, 16 * r);
-        }
-    }
-
-    /** One super-block's lane sums (v0 + v1) scaled into the accumulator, as in {@link #dotQ4K}. */
-    private static FloatVector q4kBlock(FloatVector x, float scale, FloatVector acc) {
-        return FloatVector.broadcast(F512, scale).fma(x, acc);
-    }
-
-    /** One super-block's lane sums scaled into the accumulator, as in {@link #dotQ4KDecoded}. */
-    private static FloatVector q4kBlock(FloatVector v0, FloatVector v1, float scale, FloatVector acc) {
-        return q4kBlock(v0.add(v1), scale, acc);
-    }
-
-    /**
-     * Adds the mins part of {@link #dotQ4KDecoded} for row {@code k} of a tile and the {@code count} tokens from
-     * {@code g} on (a group of {@link QuantizedActivations#bsum32T}) to their outputs, sixteen tokens a vector. Every
-     * product is an integer below 2^24, so in float it is exactly the one-row kernel's int product; each of its eight
-     * lanes then takes the same fused multiply-add with the same factor ({@code -d * dmin}), and the lanes add up as
-     * there: bit for bit the same result, at about a fifth of the instructions of one token a call.
-     */
-    private static void addQ4KMins(RowScratch s, QuantizedActivations a, int g, int count, int n, int k,
-                                   float[] out, int outStride, int r) {
-        float[] bt = a.bsum32T;
-        float[] nd = a.negDT;
-        int[] mins = s.mins; // six-bit, so exact as the floats they are broadcast as
-        int nb = n / 256;
-        int gb = g / QuantizedActivations.GROUP * nb; // the group's first super-block
-        FloatVector m0 = FloatVector.zero(F512), m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
-        for (int b = 0; b < nb; b++) {
-            int bo = (gb + b) * 8 * 16;
-            int mo = 8 * (b * ROW_TILE + k);
-            FloatVector c = FloatVector.fromArray(F512, nd, (gb + b) * 16)
-                    .mul(FloatVector.broadcast(F512, s.dmin[b * ROW_TILE + k]));
-            m0 = FloatVector.fromArray(F512, bt, bo).mul(FloatVector.broadcast(F512, mins[mo])).fma(c, m0);
-            m1 = FloatVector.fromArray(F512, bt, bo + 16).mul(FloatVector.broadcast(F512, mins[mo + 1])).fma(c, m1);
-            m2 = FloatVector.fromArray(F512, bt, bo + 32).mul(FloatVector.broadcast(F512, mins[mo + 2])).fma(c, m2);
-            m3 = FloatVector.fromArray(F512, bt, bo + 48).mul(FloatVector.broadcast(F512, mins[mo + 3])).fma(c, m3);
-            m4 = FloatVector.fromArray(F512, bt, bo + 64).mul(FloatVector.broadcast(F512, mins[mo + 4])).fma(c, m4);
-            m5 = FloatVector.fromArray(F512, bt, bo + 80).mul(FloatVector.broadcast(F512, mins[mo + 5])).fma(c, m5);
-            m6 = FloatVector.fromArray(F512, bt, bo + 96).mul(FloatVector.broadcast(F512, mins[mo + 6])).fma(c, m6);
-            m7 = FloatVector.fromArray(F512, bt, bo + 112).mul(FloatVector.broadcast(F512, mins[mo + 7])).fma(c, m7);
-        }
-        // dotQ4K's halving of its eight mins lanes, here one token per lane
-        float[] f = s.lanes;
-        m0.add(m4).add(m2.add(m6)).add(m1.add(m5).add(m3.add(m7))).intoArray(f, 0);
-        for (int t = 0; t < count; t++) {
-            out[(g + t) * outStride + r + k] += f[t];
-        }
-    }
-
-    /**
-     * For decodeQ6K: each int lane's signed scale in both its int16 halves, the low nibbles' at 0 and the high
-     * nibbles' at 32 of {@code out}, through memory (see decodeQ4K). A method of its own, taking and returning no
-     * vector: inside decodeQ6K it put that method past C2's inlining budget (a boxed vector per step).
-     */
-    private static void q6kScales16(MemorySegment w, long so, short[] out) {
-        IntVector scales = (IntVector) ByteVector.fromMemorySegment(B128, w, so, LE)
-                .convertShape(VectorOperators.B2I, I512, 0);
-        IntVector t = Q6K_LO_SCALE.selectFrom(scales);
-        t.and(0xFFFF).or(t.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(out, 0);
-        t = Q6K_HI_SCALE.selectFrom(scales);
-        t.and(0xFFFF).or(t.lanewise(VectorOperators.LSHL, 16)).reinterpretAsShorts().intoArray(out, 32);
-    }
-
-    /**
-     * A Q6_K row as scale * (q - 32) per value, with its per-block scales, laid out as {@link #dotQ6K}'s int16 vectors
-     * (v = 2u + h, see Q6K_ACT), each with its even lanes first and its odd lanes second, as {@link #decodeQ4K} does.
-     */
-    private static void decodeQ6K(MemorySegment w, long off, int n, RowScratch s, int slot) {
-        int wo = s.wBase + slot * n;
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 210L * b;
-            s.d[slot * (n / 256) + b] = Float.float16ToFloat(w.get(LE_SHORT, bo + 208));
-            q6kScales16(w, bo + 192, s.scales16);
-            for (int u = 0; u < 4; u++) {
-                decodeQ6KPart(w, bo, u, s.scales16, s.w, wo + 256 * b + 64 * u);
-            }
-        }
-    }
-
-    /**
-     * Part u of the Q6_K super-block at {@code bo} (see dotQ6K): its low- and high-nibble vectors, scaled, as floats
-     * at {@code out[o..o + 63]}. A method of its own that takes and returns no vector, with no helper of ours that
-     * does: in one method with the super-block loop, the last intoFloats was past C2's inlining budget in a full test
-     * run, and the vector it was passed was boxed on every call.
-     */
-    private static void decodeQ6KPart(MemorySegment w, long bo, int u, short[] scales16, float[] out, int o) {
-        ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q6K_QL_PART, 64 * u)
-                .selectFrom(ByteVector.fromMemorySegment(B512, w, bo, LE),
-                        ByteVector.fromMemorySegment(B512, w, bo + 64, LE))
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-        ShortVector y = (ShortVector) ByteVector.fromArray(B512, Q6K_QH_PART, 64 * u)
-                .selectFrom(ByteVector.fromMemorySegment(B512, w, bo + 128, LE))
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-        // intoFloats written out: a helper of ours taking a vector is what gets boxed past the inlining budget
-        ShortVector q = z.and((short) 0xF).or(y.and(Q6K_LO_MASK).lanewise(VectorOperators.LSHL, Q6K_LO_SHIFT))
-                .sub((short) 32).mul(ShortVector.fromArray(S512, scales16, 0)).rearrange(EVEN_ODD);
-        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(out, o);
-        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(out, o + 16);
-        q = z.lanewise(VectorOperators.LSHR, 4).or(y.and(Q6K_HI_MASK).lanewise(VectorOperators.LSHR, Q6K_HI_SHIFT))
-                .sub((short) 32).mul(ShortVector.fromArray(S512, scales16, 32)).rearrange(EVEN_ODD);
-        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(out, o + 32);
-        ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(out, o + 48);
-    }
-
-    /** {@link #dotQ6K} of a decoded row. */
-    private static float dotQ6KDecoded(RowScratch s, QuantizedActivations a, int xOff, int n) {
-        float[] wf = s.w;
-        float[] qf = a.qf;
-        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
-        float[] d = a.d;
-        FloatVector acc = FloatVector.zero(F512);
-        for (int b = 0; b < n / 256; b++) {
-            int x0 = xOff + 256 * b;
-            int wb = s.wBase + 256 * b;
-            FloatVector v0 = FloatVector.zero(F512);
-            FloatVector v1 = FloatVector.zero(F512);
-            for (int c = 0; c < 8; c++) {
-                v0 = FloatVector.fromArray(F512, wf, wb + 32 * c)
-                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * c), v0);
-                v1 = FloatVector.fromArray(F512, wf, wb + 32 * c + 16)
-                        .fma(FloatVector.fromArray(F512, qf, qb + x0 + 32 * c + 16), v1);
-            }
-            float scale = s.d[b] * d[x0 / 256];
-            acc = v0.add(v1).fma(FloatVector.broadcast(F512, scale), acc);
-        }
-        return hsum(acc);
-    }
-
-    /**
-     * {@link #dotQ6KDecoded} of one token against the four decoded rows of a tile, into {@code out[o..o+3]}. Its loop
-     * is {@link #dotQ4KDecoded4}'s on purpose: one method for both would branch per block in the hot loop, and the
-     * Q4_K tile is already at C2's inlining budget.
-     */
-    private static void dotQ6KDecoded4(RowScratch s, QuantizedActivations a, int xOff, int n, float[] out, int o) {
-        float[] wf = s.w;
-        float[] qf = a.qf;
-        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
-        float[] d = a.d;
-        int nb = n / 256;
-        FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++) {
-            int x0 = xOff + 256 * b;
-            int wb = s.wBase + 256 * b;
-            FloatVector v00 = FloatVector.zero(F512), v01 = v00, v10 = v00, v11 = v00;
-            FloatVector v20 = v00, v21 = v00, v30 = v00, v31 = v00;
-            for (int c = 0; c < 8; c++) {
-                FloatVector xa = FloatVector.fromArray(F512, qf, qb + x0 + 32 * c);
-                FloatVector xb = FloatVector.fromArray(F512, qf, qb + x0 + 32 * c + 16);
-                int w0 = wb + 32 * c;
-                v00 = FloatVector.fromArray(F512, wf, w0).fma(xa, v00);
-                v01 = FloatVector.fromArray(F512, wf, w0 + 16).fma(xb, v01);
-                v10 = FloatVector.fromArray(F512, wf, w0 + n).fma(xa, v10);
-                v11 = FloatVector.fromArray(F512, wf, w0 + n + 16).fma(xb, v11);
-                v20 = FloatVector.fromArray(F512, wf, w0 + 2 * n).fma(xa, v20);
-                v21 = FloatVector.fromArray(F512, wf, w0 + 2 * n + 16).fma(xb, v21);
-                v30 = FloatVector.fromArray(F512, wf, w0 + 3 * n).fma(xa, v30);
-                v31 = FloatVector.fromArray(F512, wf, w0 + 3 * n + 16).fma(xb, v31);
-            }
-            float da = d[x0 / 256];
-            acc0 = v00.add(v01).fma(FloatVector.broadcast(F512, s.d[b] * da), acc0);
-            acc1 = v10.add(v11).fma(FloatVector.broadcast(F512, s.d[nb + b] * da), acc1);
-            acc2 = v20.add(v21).fma(FloatVector.broadcast(F512, s.d[2 * nb + b] * da), acc2);
-            acc3 = v30.add(v31).fma(FloatVector.broadcast(F512, s.d[3 * nb + b] * da), acc3);
-        }
-        // hsum from memory: four inlined hsum calls are past C2's inlining budget here, and the last ones then box
-        // their vector (KernelAllocationTest)
-        float[] f = s.lanes;
-        acc0.intoArray(f, 0);
-        acc1.intoArray(f, 16);
-        acc2.intoArray(f, 32);
-        acc3.intoArray(f, 48);
-        for (int r = 0; r < ROW_TILE; r++) {
-            out[o + r] = hsum(f, 16 * r);
-        }
-    }
 
     @Override
     public void madF16(float[] acc, float[] v, int vOff, float s, int n) {

@@ -43,15 +43,15 @@ class KernelAllocationTest {
                 COLS).isLessThan(1024);
     }
 
-    /** The prefill (batched) kernels too: a full token block and a partial one, a tile remainder. */
+    /** The prefill (batched) kernels too: full token tiles and a partial one, a full row panel and a partial one. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0", "Q4_0"})
     void compiledBatchedKernelsAllocateNothing(GgmlType type) {
-        assertMatMulsAllocateNothing(new VectorKernels(), type, VectorKernels.TOKEN_BLOCK + 5);
+        assertMatMulsAllocateNothing(new VectorKernels(), type, 2 * VectorKernels.TOKENS + 5);
     }
 
     static void assertMatMulsAllocateNothing(Kernels kernels, GgmlType type, int tokens) {
-        int rows = 2 * VectorKernels.ROW_TILE + 1;
+        int rows = VectorKernels.PANEL + 9;
         int cols = 512;
         MemorySegment w = KernelsTest.randomRows(type, rows, cols, 13);
         QuantizedActivations a = new QuantizedActivations();

@@ -80,6 +80,8 @@ class KernelsTest {
         for (int t = 0; t < tokens; t++) {
             dequantizeActivations(type, a, t, cols, xq);
         }
+        double[] refs = new double[tokens * rows];
+        double[] mags = new double[tokens * rows];
         for (int r = 0; r < rows; r++) {
             long off = r * type.rowBytes(cols);
             Kernels.dequantizeRow(type, w, off, dq, 0, cols);
@@ -90,6 +92,8 @@ class KernelsTest {
                     ref += (double) dq[i] * xq[t * cols + i];
                     mag += Math.abs((double) dq[i] * xq[t * cols + i]);
                 }
+                refs[t * rows + r] = ref;
+                mags[t * rows + r] = mag;
                 float scalar = SCALAR.dot(type, w, off, a, t, cols);
                 float vector = VECTOR.dot(type, w, off, av, t, cols);
                 assertThat((double) scalar).as("%s scalar row %d token %d", type, r, t).isCloseTo(ref,
@@ -109,28 +113,91 @@ class KernelsTest {
         for (int i = 0; i < outS.length; i++) {
             assertThat(outV[i]).isCloseTo(outS[i], org.assertj.core.data.Offset.offset(1e-3f * (1 + Math.abs(outS[i]))));
         }
-        // the batched (mat-mat) path gives exactly what one token at a time (mat-vec) gives
+        // the batched (mat-mat) path: the panel kernels' float product within float rounding of the exact one;
+        // the types without them take the one-token kernel for every token, so give exactly what it gives
         for (int r = 0; r < rows; r++) {
             for (int t = 0; t < tokens; t++) {
                 float single = VECTOR.dot(type, w, r * type.rowBytes(cols), av, t, cols) + bias[r];
-                assertThat(outV[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(single);
+                if (av.packedType == type) {
+                    assertThat((double) outV[t * rows + r]).as("%s row %d token %d", type, r, t)
+                            .isCloseTo(refs[t * rows + r] + bias[r],
+                                    org.assertj.core.data.Offset.offset(1e-5 * mags[t * rows + r]));
+                } else {
+                    assertThat(outV[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(single);
+                }
             }
         }
     }
 
     /**
-     * The batched path's tiling (ROW_TILE rows decoded together, tokens in blocks of TOKEN_BLOCK) with a tile
-     * remainder and a partial token block, in a task that does not start at row 0: still exactly the one-token
-     * kernels, with and without a bias.
+     * The prefill kernels' tiling (panels of PANEL rows, tiles of TOKENS tokens) with a partial panel and a partial
+     * token tile, in a task that starts at row 2 and ends three rows before the last: within float rounding of the
+     * exact product of the dequantized weights and activations, with and without a bias, and nothing written outside
+     * the task's rows.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K,512", "Q6_K,768", "Q8_0,160"})
-    void batchedTilesAndTokenBlocksMatchOneTokenKernelsExactly(GgmlType type, int cols) {
+    @CsvSource({"Q4_K,512", "Q6_K,768", "Q4_0,96", "Q4_0,160"})
+    void batchedPanelsAndTokenTilesGiveTheDequantizedProduct(GgmlType type, int cols) {
+        int rows = VectorKernels.PANEL + 12;
+        int tokens = 2 * VectorKernels.TOKENS + 5;
+        int r0 = 2;
+        int r1 = rows - 3;
+        MemorySegment w = randomRows(type, rows, cols, 5 + cols);
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(type, randomFloats(tokens * cols, 9 + cols), tokens, cols, a);
+        assertThat(a.packedType).isEqualTo(type);
+        float[] bias = randomFloats(rows, 4);
+        float[] withBias = new float[tokens * rows];
+        float[] noBias = new float[tokens * rows];
+        VECTOR.matRows(type, w, type.rowBytes(cols), r0, r1, a, tokens, cols, withBias, rows, bias);
+        VECTOR.matRows(type, w, type.rowBytes(cols), r0, r1, a, tokens, cols, noBias, rows, null);
+        float[] dq = new float[cols];
+        float[] xq = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++) {
+            dequantizeActivations(type, a, t, cols, xq);
+        }
+        for (int r = 0; r < rows; r++) {
+            Kernels.dequantizeRow(type, w, r * type.rowBytes(cols), dq, 0, cols);
+            for (int t = 0; t < tokens; t++) {
+                if (r < r0 || r >= r1) {
+                    assertThat(withBias[t * rows + r]).as("%s row %d (outside the task) token %d", type, r, t)
+                            .isEqualTo(0f);
+                    assertThat(noBias[t * rows + r]).isEqualTo(0f);
+                    continue;
+                }
+                double ref = 0;
+                double mag = 1e-6;
+                for (int i = 0; i < cols; i++) {
+                    ref += (double) dq[i] * xq[t * cols + i];
+                    mag += Math.abs((double) dq[i] * xq[t * cols + i]);
+                }
+                org.assertj.core.data.Offset<Double> near = org.assertj.core.data.Offset.offset(1e-5 * mag);
+                assertThat((double) withBias[t * rows + r]).as("%s row %d token %d", type, r, t)
+                        .isCloseTo(ref + bias[r], near);
+                assertThat((double) noBias[t * rows + r]).as("%s row %d token %d, no bias", type, r, t)
+                        .isCloseTo(ref, near);
+                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols);
+                assertThat((double) noBias[t * rows + r]).as("%s row %d token %d against one token", type, r, t)
+                        .isCloseTo(single, near);
+            }
+        }
+    }
+
+    /**
+     * Q8_0's prefill kernel (ROW_TILE rows decoded together, tokens in blocks of TOKEN_BLOCK) with a tile remainder
+     * and a partial token block, in a task that does not start at row 0: exactly the one-token kernel (ggml's lanes),
+     * with and without a bias.
+     */
+    @Test
+    void batchedQ8_0MatchesTheOneTokenKernelExactly() {
+        GgmlType type = GgmlType.Q8_0;
+        int cols = 160;
         int rows = 3 * VectorKernels.ROW_TILE + 3;
         int tokens = VectorKernels.TOKEN_BLOCK + 5;
         MemorySegment w = randomRows(type, rows, cols, 5 + cols);
         QuantizedActivations a = new QuantizedActivations();
         VECTOR.prepare(type, randomFloats(tokens * cols, 9 + cols), tokens, cols, a);
+        assertThat(a.qfType).isEqualTo(type);
         float[] bias = randomFloats(rows, 4);
         float[] withBias = new float[tokens * rows];
         float[] noBias = new float[tokens * rows];
@@ -142,8 +209,8 @@ class KernelsTest {
                 float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols);
                 float expectBias = r < r0 ? 0 : single + bias[r];
                 float expectNone = r < r0 ? 0 : single + 0;
-                assertThat(withBias[t * rows + r]).as("%s row %d token %d", type, r, t).isEqualTo(expectBias);
-                assertThat(noBias[t * rows + r]).as("%s row %d token %d, no bias", type, r, t).isEqualTo(expectNone);
+                assertThat(withBias[t * rows + r]).as("row %d token %d", r, t).isEqualTo(expectBias);
+                assertThat(noBias[t * rows + r]).as("row %d token %d, no bias", r, t).isEqualTo(expectNone);
             }
         }
     }
