@@ -20,7 +20,9 @@ import java.util.TreeMap;
  *
  * <p>Scratch, in float32 values: per session, the activations of one prefill batch
  * ({@code batch × (4·hidden + 2·kvDim + 2·ffn)}) and two logits rows; per thread of the backend, the attention
- * working set ({@code 2·context·headDim + context}).
+ * working set ({@code 2·context·headDim + context}). Besides, the CPU backend's prepared copies of a batch's mat-mul
+ * inputs (int8, two int16 layouts and packed floats: 9 bytes a value, for the widest input, ffn, and a hidden-wide
+ * one at once): {@code 9 × batch × (ffn + hidden)} bytes.
  */
 public final class MemoryPlanner {
     private MemoryPlanner() {}
@@ -93,11 +95,12 @@ public final class MemoryPlanner {
         };
     }
 
-    /** Scratch bytes: per-session activations and logits, per-thread attention buffers. */
+    /** Scratch bytes: per-session activations and logits, per-thread attention buffers, prepared mat-mul inputs. */
     public static long scratchBytes(ModelConfig c, int contextLength, int batchSize, int threads) {
         long kvDim = (long) c.kvHeads() * c.headDim();
         long session = (long) batchSize * (4L * c.hidden() + 2 * kvDim + 2L * c.ffn()) + 2L * c.vocabSize();
         long perThread = 2L * contextLength * c.headDim() + contextLength;
-        return 4 * (session + threads * perThread);
+        long prepared = 9L * batchSize * (c.ffn() + c.hidden());
+        return 4 * (session + threads * perThread) + prepared;
     }
 }

@@ -28,8 +28,12 @@ public final class ModelLoader {
      */
     public static final int DEFAULT_CONTEXT = 4096;
 
-    /** Tokens per prefill batch. */
-    static final int MAX_BATCH = 64;
+    /**
+     * Tokens per prefill batch: the CPU backend decodes each weight row once per batch (its prefill kernels), so a
+     * larger batch spreads that over more tokens; 256 against 64 made 1.5B Q4_K_M pp256 about 20% faster, for
+     * 40-50 MB more scratch at 14B (see MemoryPlanner).
+     */
+    public static final int PREFILL_BATCH = 256;
 
     private ModelLoader() {}
 
@@ -52,7 +56,7 @@ public final class ModelLoader {
             }
             int threads = opts.threads() > 0 ? opts.threads() : Runtime.getRuntime().availableProcessors();
             int planned = opts.contextLength() > 0 ? opts.contextLength() : Math.min(cfg.contextLength(), DEFAULT_CONTEXT);
-            MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), planned, MAX_BATCH, opts.kvCacheType(), threads);
+            MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), planned, PREFILL_BATCH, opts.kvCacheType(), threads);
             BackendProvider provider = Backends.select(opts.backend(), plan);
             if (!opts.mapWeights()) {
                 // read only once the header is valid and a backend with memory for the plan is chosen: the read
@@ -64,7 +68,7 @@ public final class ModelLoader {
             Backend backend = provider.create(new BackendOptions(opts.threads()));
             try {
                 TransformerWeights weights = weights(file, cfg, backend);
-                LlamaTransformer t = new LlamaTransformer(cfg, backend, weights, opts.kvCacheType(), MAX_BATCH, null);
+                LlamaTransformer t = new LlamaTransformer(cfg, backend, weights, opts.kvCacheType(), PREFILL_BATCH, null);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 LOG.debug("Loaded {} ({} layers, hidden {}) on {} in {} s", ggufFile, cfg.layers(), cfg.hidden(),
                         provider.name(), secs);

@@ -47,7 +47,8 @@ final class EstimateCommand implements Callable<Integer> {
     @Option(names = "--kv-type", defaultValue = "f16", description = "KV cache type: f16, f32, q8_0 (default: ${DEFAULT-VALUE}).")
     String kvType;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Prefill batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + dev.jinn.engine.ModelLoader.PREFILL_BATCH,
+            description = "Prefill batch size (default: ${DEFAULT-VALUE}, the loader's).")
     int batch;
 
     @Option(names = "--threads", description = "Backend threads (default: all cores).")
