@@ -31,18 +31,7 @@ public final class QuantizedActivations {
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
     public int[] bsum32 = new int[0];
     /**
-     * For the AVX-512 Q8_0 prefill kernel: the int8 values as floats, {@code [rows][cols]}, each 32-value block
-     * permuted as that kernel's weight rows are (see VectorKernels); {@code qfType} says for which type, null when
-     * not filled.
-     */
-    public float[] qf = new float[0];
-    /** Where the values of {@link #qf} start: its first element on a cache line (see ArrayAlignment), or 0. */
-    public int qfBase;
-    /** {@link #qf} as a heap segment, for {@code ArrayAlignment}. */
-    java.lang.foreign.MemorySegment qfSegment = java.lang.foreign.MemorySegment.ofArray(qf);
-    public GgmlType qfType;
-    /**
-     * For the AVX-512 K-quant and Q4_0 prefill kernels: every value as {@code q * d}, packed in tiles of VectorKernels.TOKENS tokens
+     * For the AVX-512 prefill kernels: every value as {@code q * d}, packed in tiles of VectorKernels.TOKENS tokens
      * (see VectorKernels.packActivations); {@code packedType} says for which type, null when not filled.
      */
     public float[] packed = new float[0];
@@ -51,6 +40,8 @@ public final class QuantizedActivations {
     /** {@link #packed} as a heap segment, for {@code ArrayAlignment}. */
     java.lang.foreign.MemorySegment packedSegment = java.lang.foreign.MemorySegment.ofArray(packed);
     public GgmlType packedType;
+    /** Q8_0's packed block scales (see VectorKernels.packActivationsQ8). */
+    public float[] packedScales = new float[0];
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -64,10 +55,9 @@ public final class QuantizedActivations {
         }
     }
 
-    void ensureQf(int size) {
-        if (qf.length < size + ArrayAlignment.LINE_FLOATS) {
-            qf = new float[size + ArrayAlignment.LINE_FLOATS];
-            qfSegment = java.lang.foreign.MemorySegment.ofArray(qf);
+    void ensurePackedScales(int size) {
+        if (packedScales.length < size) {
+            packedScales = new float[size];
         }
     }
 
@@ -79,7 +69,6 @@ public final class QuantizedActivations {
     }
 
     void ensureQuants(int size, int blocks, int sums) {
-        qfType = null;
         packedType = null;
         if (q.length < size) {
             q = new byte[size];

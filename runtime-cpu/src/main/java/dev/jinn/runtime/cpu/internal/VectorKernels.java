@@ -633,6 +633,9 @@ public final class VectorKernels extends Kernels {
     /** Tokens per prefill tile: with two vectors of rows, 24 sums in registers (of 32), beside the two weight vectors. */
     static final int TOKENS = 12;
 
+    /** Tokens per Q8_0 prefill tile: 12 block sums and 12 totals in registers. */
+    static final int Q8_TOKENS = 6;
+
     /** A worker's prefill scratch: one panel of decoded rows, transposed, and the tile's sums. */
     private static final class PanelScratch {
         /** 256 columns of the panel's rows as decoded, row i at {@code rows[256 * i]}. */
@@ -641,6 +644,8 @@ public final class VectorKernels extends Kernels {
         float[] panel = new float[0];
         MemorySegment panelSegment = MemorySegment.ofArray(panel);
         int panelBase;
+        /** Q8_0: the panel's block scales, block b's PANEL values at {@code panelD[b * PANEL]}. */
+        float[] panelD = new float[0];
         /** panelTile's sums: token j's 32 rows at {@code 32 * j}. */
         final float[] sums = new float[PANEL * TOKENS];
 
@@ -648,6 +653,7 @@ public final class VectorKernels extends Kernels {
             if (panel.length < PANEL * n + ArrayAlignment.LINE_FLOATS) {
                 panel = new float[PANEL * n + ArrayAlignment.LINE_FLOATS];
                 panelSegment = MemorySegment.ofArray(panel);
+                panelD = new float[PANEL * n / 32];
             }
             return this;
         }
@@ -687,16 +693,9 @@ public final class VectorKernels extends Kernels {
             packActivations(a, rows, cols, type == GgmlType.Q4_0 ? 32 : 256);
             a.packedType = type;
         }
-        if (rows >= BATCH_MIN && type == GgmlType.Q8_0) { // matRowsQ8_0: int8 values as floats, in Q8_0_ORDER
-            a.ensureQf(rows * cols);
-            a.qfBase = ArrayAlignment.floatsToLine(a.qfSegment);
-            for (int base = 0; base < rows * cols; base += 32) {
-                ShortVector q = ((ShortVector) ByteVector.fromArray(B256, a.q, base)
-                        .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE);
-                ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(a.qf, a.qfBase + base);
-                ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(a.qf, a.qfBase + base + 16);
-            }
-            a.qfType = type;
+        if (rows >= BATCH_MIN && type == GgmlType.Q8_0) {
+            packActivationsQ8(a, rows, cols);
+            a.packedType = type;
         }
     }
 
@@ -731,6 +730,29 @@ public final class VectorKernels extends Kernels {
         }
     }
 
+    /** Q8_0 activations for panelTileQ8: int8 values as floats in tiles of Q8_TOKENS, block scales apart. */
+    private static void packActivationsQ8(QuantizedActivations a, int rows, int cols) {
+        int tiles = (rows + Q8_TOKENS - 1) / Q8_TOKENS;
+        int nb = cols / 32;
+        a.ensurePacked(tiles * cols * Q8_TOKENS);
+        a.ensurePackedScales(tiles * nb * Q8_TOKENS);
+        a.packedBase = ArrayAlignment.floatsToLine(a.packedSegment);
+        float[] p = a.packed;
+        float[] ps = a.packedScales;
+        for (int g = 0; g < tiles; g++) {
+            int base = a.packedBase + g * cols * Q8_TOKENS;
+            for (int j = 0; j < Q8_TOKENS; j++) {
+                int t = g * Q8_TOKENS + j;
+                for (int k = 0; k < cols; k++) {
+                    p[base + k * Q8_TOKENS + j] = t < rows ? a.q[t * cols + k] : 0;
+                }
+                for (int b = 0; b < nb; b++) {
+                    ps[(g * nb + b) * Q8_TOKENS + j] = t < rows ? a.d[t * nb + b] : 0;
+                }
+            }
+        }
+    }
+
     /*
      * Loop order: panels of PANEL rows, each decoded and transposed once, then every tile of TOKENS tokens against
      * the whole panel (its sums stay in registers from the first column to the last).
@@ -739,13 +761,48 @@ public final class VectorKernels extends Kernels {
     protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
                                      QuantizedActivations a, int n, int cols, float[] out, int outStride,
                                      float[] bias) {
-        if (n >= BATCH_MIN && type == GgmlType.Q8_0 && a.qfType == type) {
-            RowScratch q = rowScratch.get().ensure(cols);
-            q.wBase = ArrayAlignment.floatsToLine(q.wSegment); // asked per call: the collector may move arrays
-            matRowsQ8_0(w, rowBytes, r0, r1, a, n, cols, out, outStride, bias, q);
+        if (n >= BATCH_MIN && type == GgmlType.Q8_0 && a.packedType == type) {
+            PanelScratch s = panelScratch.get().ensure(cols);
+            s.panelBase = ArrayAlignment.floatsToLine(s.panelSegment);
+            int nb = cols / 32;
+            int tiles = (n + Q8_TOKENS - 1) / Q8_TOKENS;
+            for (int r = r0; r < r1; r += PANEL) {
+                int m = Math.min(PANEL, r1 - r);
+                if (m < PANEL) {
+                    java.util.Arrays.fill(s.rows, m * 256, PANEL * 256, 0f);
+                    for (int b = 0; b < nb; b++) {
+                        java.util.Arrays.fill(s.panelD, b * PANEL + m, b * PANEL + PANEL, 0f);
+                    }
+                }
+                for (int c = 0; c < cols; c += 256) {
+                    int width = Math.min(256, cols - c);
+                    for (int i = 0; i < m; i++) {
+                        decodeRowQ8_0Ints(w, (r + i) * rowBytes + 34L * (c / 32), width, s.rows, 256 * i, s.panelD,
+                                c / 32 * PANEL + i);
+                    }
+                    for (int g = 0; g < PANEL; g += 16) {
+                        for (int k = 0; k < width; k += 16) {
+                            transpose16(s.rows, 256 * g + k, 256, s.panel, s.panelBase + (c + k) * PANEL + g);
+                        }
+                    }
+                }
+                for (int g = 0; g < tiles; g++) {
+                    panelTileQ8(s.panel, s.panelBase, s.panelD, a.packed, a.packedBase + g * cols * Q8_TOKENS,
+                            a.packedScales, g * nb * Q8_TOKENS, cols, s.sums);
+                    int t0 = g * Q8_TOKENS;
+                    for (int j = 0; j < Math.min(Q8_TOKENS, n - t0); j++) {
+                        System.arraycopy(s.sums, PANEL * j, out, (t0 + j) * outStride + r, m);
+                    }
+                }
+            }
+            for (int t = 0; t < n; t++) {
+                for (int r = r0; r < r1; r++) {
+                    out[t * outStride + r] += bias == null ? 0 : bias[r];
+                }
+            }
             return true;
         }
-        if (n < BATCH_MIN || a.packedType != type) {
+        if (n < BATCH_MIN || a.packedType != type || type == GgmlType.Q8_0) {
             return false;
         }
         PanelScratch s = panelScratch.get().ensure(cols);
@@ -1097,6 +1154,89 @@ public final class VectorKernels extends Kernels {
         }
     }
 
+    /**
+     * Q8_0 against a panel: for each 32-value block, the exact integer sums of the block's products (int8 values as
+     * floats: below 2^24) for 32 rows x 6 tokens, then {@code acc += (dw * dx) * sum} as ggml's Q8_0 dot does per
+     * block. sums[32 j + i] as in panelTile.
+     */
+    private static void panelTileQ8(float[] panel, int pb, float[] pd, float[] xp, int x, float[] xd, int xdo,
+                                    int cols, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F512), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
+        for (int blk = 0; blk < cols / 32; blk++) {
+            FloatVector s0 = FloatVector.zero(F512), t0 = s0, s1 = s0, t1 = s0, s2 = s0, t2 = s0, s3 = s0, t3 = s0, s4 = s0, t4 = s0, s5 = s0, t5 = s0;
+            for (int k = 32 * blk; k < 32 * blk + 32; k++) {
+                FloatVector lo = FloatVector.fromArray(F512, panel, pb + k * PANEL);
+                FloatVector hi = FloatVector.fromArray(F512, panel, pb + k * PANEL + 16);
+                int xk = x + k * Q8_TOKENS;
+                FloatVector v;
+                v = FloatVector.broadcast(F512, xp[xk]);
+                s0 = lo.fma(v, s0);
+                t0 = hi.fma(v, t0);
+                v = FloatVector.broadcast(F512, xp[xk + 1]);
+                s1 = lo.fma(v, s1);
+                t1 = hi.fma(v, t1);
+                v = FloatVector.broadcast(F512, xp[xk + 2]);
+                s2 = lo.fma(v, s2);
+                t2 = hi.fma(v, t2);
+                v = FloatVector.broadcast(F512, xp[xk + 3]);
+                s3 = lo.fma(v, s3);
+                t3 = hi.fma(v, t3);
+                v = FloatVector.broadcast(F512, xp[xk + 4]);
+                s4 = lo.fma(v, s4);
+                t4 = hi.fma(v, t4);
+                v = FloatVector.broadcast(F512, xp[xk + 5]);
+                s5 = lo.fma(v, s5);
+                t5 = hi.fma(v, t5);
+            }
+            FloatVector dlo = FloatVector.fromArray(F512, pd, blk * PANEL);
+            FloatVector dhi = FloatVector.fromArray(F512, pd, blk * PANEL + 16);
+            int xb = xdo + blk * Q8_TOKENS;
+            FloatVector v;
+            v = FloatVector.broadcast(F512, xd[xb]);
+            a0 = dlo.mul(v).fma(s0, a0);
+            b0 = dhi.mul(v).fma(t0, b0);
+            v = FloatVector.broadcast(F512, xd[xb + 1]);
+            a1 = dlo.mul(v).fma(s1, a1);
+            b1 = dhi.mul(v).fma(t1, b1);
+            v = FloatVector.broadcast(F512, xd[xb + 2]);
+            a2 = dlo.mul(v).fma(s2, a2);
+            b2 = dhi.mul(v).fma(t2, b2);
+            v = FloatVector.broadcast(F512, xd[xb + 3]);
+            a3 = dlo.mul(v).fma(s3, a3);
+            b3 = dhi.mul(v).fma(t3, b3);
+            v = FloatVector.broadcast(F512, xd[xb + 4]);
+            a4 = dlo.mul(v).fma(s4, a4);
+            b4 = dhi.mul(v).fma(t4, b4);
+            v = FloatVector.broadcast(F512, xd[xb + 5]);
+            a5 = dlo.mul(v).fma(s5, a5);
+            b5 = dhi.mul(v).fma(t5, b5);
+        }
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, 16);
+        a1.intoArray(sums, 32);
+        b1.intoArray(sums, 48);
+        a2.intoArray(sums, 64);
+        b2.intoArray(sums, 80);
+        a3.intoArray(sums, 96);
+        b3.intoArray(sums, 112);
+        a4.intoArray(sums, 128);
+        b4.intoArray(sums, 144);
+        a5.intoArray(sums, 160);
+        b5.intoArray(sums, 176);
+    }
+
+    /** A Q8_0 row's int8 values as floats into {@code dst[o..]}, block b's scale at {@code d[dOff + b * PANEL]}. */
+    private static void decodeRowQ8_0Ints(MemorySegment w, long off, int n, float[] dst, int o, float[] d, int dOff) {
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 34L * b;
+            d[dOff + b * PANEL] = Float.float16ToFloat(w.get(LE_SHORT, bo));
+            ((FloatVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE)
+                    .convertShape(VectorOperators.B2F, F512, 0)).intoArray(dst, o + 32 * b);
+            ((FloatVector) ByteVector.fromMemorySegment(B128, w, bo + 18, LE)
+                    .convertShape(VectorOperators.B2F, F512, 0)).intoArray(dst, o + 32 * b + 16);
+        }
+    }
+
     /** A Q4_0 row as floats, {@code d * (q - 8)} per value, into {@code dst[o..o + n - 1]}. */
     private static void decodeRowQ4_0(MemorySegment w, long off, int n, float[] dst, int o) {
         ByteVector low4 = ByteVector.broadcast(B128, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
@@ -1111,185 +1251,6 @@ public final class VectorKernels extends Kernels {
                     .convertShape(VectorOperators.B2F, F512, 0)).mul(d).intoArray(dst, o + 32 * b + 16);
         }
     }
-    // ---- Q8_0 prefill: llama.cpp's lanes, bit for bit -----------------------------------------------------------
-
-    /*
-     * Q8_0 keeps a prefill kernel of its own that adds every product in exactly the lanes and order of ggml's Q8_0 dot
-     * (and of dotQ8_0), not the panel kernels: with Q8_0 activations, a float rounding of a layer's output that differs
-     * in the last bit changes the int8 rounding of some of the next layer's activations, and the golden Q8_0 model's
-     * logits then land 0.028 RMS from llama.cpp's (the panel kernels, measured), past the 0.0245 that the golden test
-     * allows; this kernel gives llama.cpp's logits exactly. It decodes a weight row to its int8 values as floats (block
-     * scales kept apart) and takes the activations' int8 values as floats too, so each block's quad sums are exact
-     * integers in the lanes dotQ8_0 gives them, followed by the same fused multiply-add with the same scale.
-     * Position p < 16 of a block holds value 4(p % 8) + p / 8, position 16 + p value 4(p % 8) + 2 + p / 8, so lane l
-     * of (first 16 + second 16) is quad l % 8, added to its mirror lane.
-     */
-    private static final int[] Q8_0_ORDER = new int[32];
-
-    static {
-        for (int p = 0; p < 16; p++) {
-            Q8_0_ORDER[p] = 4 * (p % 8) + p / 8;
-            Q8_0_ORDER[16 + p] = 4 * (p % 8) + 2 + p / 8;
-        }
-    }
-
-    private static final VectorShuffle<Short> Q8_0_SHUFFLE = VectorShuffle.fromArray(S512, Q8_0_ORDER, 0);
-
-    /** Q8_0 weight rows decoded together and reused for every token (see matRowsQ8_0). */
-    static final int ROW_TILE = 4;
-    /** Q8_0 tokens per pass over a row tile: their activations (as floats) stay in the core's L2 cache. */
-    static final int TOKEN_BLOCK = 32;
-
-    /** A worker's decoded Q8_0 rows: row k of a tile at {@code w[wBase + k * cols]}, its block scales at {@code d[k * cols / 32]}. */
-    private static final class RowScratch {
-        float[] w = new float[0];
-        /** Where row 0 of the tile starts in {@link #w}: the first element on a cache line (see ArrayAlignment). */
-        int wBase;
-        float[] d = new float[0];
-        /** {@link #w} as a heap segment, for ArrayAlignment. */
-        MemorySegment wSegment = MemorySegment.ofArray(w);
-        /** A tile's results when it holds fewer than ROW_TILE rows of the task (padding rows are decoded). */
-        final float[] tail = new float[2 * ROW_TILE];
-        /** The tile kernel's accumulators, summed from memory (see dotQ8_0Decoded4x2). */
-        final float[] lanes = new float[2 * 16 * ROW_TILE];
-
-        RowScratch ensure(int cols) {
-            if (w.length < ROW_TILE * cols + ArrayAlignment.LINE_FLOATS) {
-                w = new float[ROW_TILE * cols + ArrayAlignment.LINE_FLOATS];
-                wSegment = MemorySegment.ofArray(w);
-                d = new float[ROW_TILE * cols / 32];
-            }
-            return this;
-        }
-    }
-
-    private final ThreadLocal<RowScratch> rowScratch = ThreadLocal.withInitial(RowScratch::new);
-
-    /**
-     * matRowsBatched for Q8_0: the same tiling, a tile's rows past the task's end decoded as copies of its last row
-     * and their results dropped. Weights decode to their int8 values (scales kept per block), activations are their
-     * int8 values permuted as for Q4_K, so each block's quad sums are exact integers in the lanes
-     * {@link #dotQ8_0} gives them, followed by the same fused multiply-add with the same scale.
-     */
-    private static void matRowsQ8_0(MemorySegment w, long rowBytes, int r0, int r1, QuantizedActivations a, int n,
-                                    int cols, float[] out, int outStride, float[] bias, RowScratch s) {
-        for (int t0 = 0; t0 < n; t0 += TOKEN_BLOCK) {
-            int t1 = Math.min(n, t0 + TOKEN_BLOCK);
-            for (int r = r0; r < r1; r += ROW_TILE) {
-                int rows = Math.min(ROW_TILE, r1 - r);
-                for (int k = 0; k < ROW_TILE; k++) {
-                    decodeQ8_0(w, (r + Math.min(k, rows - 1)) * rowBytes, cols, s, k);
-                }
-                for (int t = t0; t < t1; t += 2) { // two tokens a call: each weight load serves both
-                    boolean pair = t + 1 < t1;
-                    int u = pair ? t + 1 : t; // an odd last token goes through as both of the pair, the copy dropped
-                    if (rows == ROW_TILE && pair) {
-                        dotQ8_0Decoded4x2(s, a, t * cols, u * cols, cols, out, t * outStride + r, u * outStride + r);
-                    } else {
-                        dotQ8_0Decoded4x2(s, a, t * cols, u * cols, cols, s.tail, 0, ROW_TILE);
-                        System.arraycopy(s.tail, 0, out, t * outStride + r, rows);
-                        if (pair) {
-                            System.arraycopy(s.tail, ROW_TILE, out, u * outStride + r, rows);
-                        }
-                    }
-                }
-            }
-        }
-        for (int t = 0; t < n; t++) { // as matRows: + 0 without a bias
-            for (int r = r0; r < r1; r++) {
-                out[t * outStride + r] += bias == null ? 0 : bias[r];
-            }
-        }
-    }
-
-    /** A Q8_0 row as its int8 values (as floats, permuted by Q8_0_SHUFFLE) and its block scales. */
-    private static void decodeQ8_0(MemorySegment w, long off, int n, RowScratch s, int slot) {
-        int wo = s.wBase + slot * n;
-        int so = slot * (n / 32);
-        for (int b = 0; b < n / 32; b++) {
-            long bo = off + 34L * b;
-            s.d[so + b] = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            // written out: as a helper taking the vector (intoFloats) it was boxed once per block in one JVM of two
-            ShortVector q = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0)).rearrange(Q8_0_SHUFFLE);
-            ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 0)).intoArray(s.w, wo + 32 * b);
-            ((FloatVector) q.convertShape(VectorOperators.S2F, F512, 1)).intoArray(s.w, wo + 32 * b + 16);
-        }
-    }
-
-    /**
-     * {@link #dotQ8_0} of two tokens (activations at {@code xOff0} and {@code xOff1}) against the four decoded rows of
-     * a tile, into {@code out[o0..o0+3]} and {@code out[o1..o1+3]}: each weight load serves both tokens, and each
-     * token's lanes go through exactly the one-token kernel's operations.
-     */
-    private static void dotQ8_0Decoded4x2(RowScratch s, QuantizedActivations a, int xOff0, int xOff1, int n,
-                                          float[] out, int o0, int o1) {
-        float[] wf = s.w;
-        float[] qf = a.qf;
-        int qb = a.qfBase; // where the activations start (a cache line, see ArrayAlignment)
-        float[] d = a.d;
-        float[] wd = s.d;
-        int nb = n / 32;
-        int d0 = xOff0 / 32;
-        int d1 = xOff1 / 32;
-        FloatVector p0 = FloatVector.zero(F512), p1 = p0, p2 = p0, p3 = p0; // token 0, rows 0-3
-        FloatVector q0 = p0, q1 = p0, q2 = p0, q3 = p0; // token 1
-        for (int b = 0; b < nb; b++) {
-            int x0 = qb + xOff0 + 32 * b;
-            int x1 = qb + xOff1 + 32 * b;
-            int w0 = s.wBase + 32 * b;
-            FloatVector xa = FloatVector.fromArray(F512, qf, x0);
-            FloatVector xb = FloatVector.fromArray(F512, qf, x0 + 16);
-            FloatVector ya = FloatVector.fromArray(F512, qf, x1);
-            FloatVector yb = FloatVector.fromArray(F512, qf, x1 + 16);
-            float dx = d[d0 + b];
-            float dy = d[d1 + b];
-            // each block's 16 pair products (exact integers) to its eight quads, scaled into the accumulator; written
-            // out, as a helper called eight times the method was past C2's inlining budget (boxed vectors)
-            FloatVector v;
-            FloatVector wa = FloatVector.fromArray(F512, wf, w0);
-            FloatVector wb = FloatVector.fromArray(F512, wf, w0 + 16);
-            v = wa.fma(xa, wb.mul(xb));
-            p0 = FloatVector.broadcast(F512, wd[b] * dx).fma(v.add(v.rearrange(SWAP_8)), p0);
-            v = wa.fma(ya, wb.mul(yb));
-            q0 = FloatVector.broadcast(F512, wd[b] * dy).fma(v.add(v.rearrange(SWAP_8)), q0);
-            wa = FloatVector.fromArray(F512, wf, w0 + n);
-            wb = FloatVector.fromArray(F512, wf, w0 + n + 16);
-            v = wa.fma(xa, wb.mul(xb));
-            p1 = FloatVector.broadcast(F512, wd[nb + b] * dx).fma(v.add(v.rearrange(SWAP_8)), p1);
-            v = wa.fma(ya, wb.mul(yb));
-            q1 = FloatVector.broadcast(F512, wd[nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q1);
-            wa = FloatVector.fromArray(F512, wf, w0 + 2 * n);
-            wb = FloatVector.fromArray(F512, wf, w0 + 2 * n + 16);
-            v = wa.fma(xa, wb.mul(xb));
-            p2 = FloatVector.broadcast(F512, wd[2 * nb + b] * dx).fma(v.add(v.rearrange(SWAP_8)), p2);
-            v = wa.fma(ya, wb.mul(yb));
-            q2 = FloatVector.broadcast(F512, wd[2 * nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q2);
-            wa = FloatVector.fromArray(F512, wf, w0 + 3 * n);
-            wb = FloatVector.fromArray(F512, wf, w0 + 3 * n + 16);
-            v = wa.fma(xa, wb.mul(xb));
-            p3 = FloatVector.broadcast(F512, wd[3 * nb + b] * dx).fma(v.add(v.rearrange(SWAP_8)), p3);
-            v = wa.fma(ya, wb.mul(yb));
-            q3 = FloatVector.broadcast(F512, wd[3 * nb + b] * dy).fma(v.add(v.rearrange(SWAP_8)), q3);
-        }
-        // the quad lanes summed from memory: eight inlined sums of lanes are past C2's inlining budget
-        float[] f = s.lanes;
-        p0.intoArray(f, 0);
-        p1.intoArray(f, 16);
-        p2.intoArray(f, 32);
-        p3.intoArray(f, 48);
-        q0.intoArray(f, 64);
-        q1.intoArray(f, 80);
-        q2.intoArray(f, 96);
-        q3.intoArray(f, 112);
-        for (int r = 0; r < 2 * ROW_TILE; r++) {
-            int q = 16 * r;
-            out[(r < ROW_TILE ? o0 : o1 - ROW_TILE) + r] =
-                    ((f[q + 4] + f[q]) + (f[q + 6] + f[q + 2])) + ((f[q + 5] + f[q + 1]) + (f[q + 7] + f[q + 3]));
-        }
-    }
-
-
     @Override
     public void madF16(float[] acc, float[] v, int vOff, float s, int n) {
         fmaRoundF16(acc, v, vOff, s, true, n);

@@ -130,13 +130,13 @@ class KernelsTest {
     }
 
     /**
-     * The prefill kernels' tiling (panels of PANEL rows, tiles of TOKENS tokens) with a partial panel and a partial
-     * token tile, in a task that starts at row 2 and ends three rows before the last: within float rounding of the
+     * The prefill kernels' tiling (panels of PANEL rows, tiles of TOKENS or Q8_TOKENS tokens, 256 columns decoded at a
+     * time) with a partial panel and a partial token tile, in a task that starts at row 2 and ends three rows before the last: within float rounding of the
      * exact product of the dequantized weights and activations, with and without a bias, and nothing written outside
      * the task's rows.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K,512", "Q6_K,768", "Q4_0,96", "Q4_0,160"})
+    @CsvSource({"Q4_K,512", "Q6_K,768", "Q8_0,160", "Q8_0,544", "Q4_0,96", "Q4_0,160"})
     void batchedPanelsAndTokenTilesGiveTheDequantizedProduct(GgmlType type, int cols) {
         int rows = VectorKernels.PANEL + 12;
         int tokens = 2 * VectorKernels.TOKENS + 5;
@@ -179,38 +179,6 @@ class KernelsTest {
                 float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols);
                 assertThat((double) noBias[t * rows + r]).as("%s row %d token %d against one token", type, r, t)
                         .isCloseTo(single, near);
-            }
-        }
-    }
-
-    /**
-     * Q8_0's prefill kernel (ROW_TILE rows decoded together, tokens in blocks of TOKEN_BLOCK) with a tile remainder
-     * and a partial token block, in a task that does not start at row 0: exactly the one-token kernel (ggml's lanes),
-     * with and without a bias.
-     */
-    @Test
-    void batchedQ8_0MatchesTheOneTokenKernelExactly() {
-        GgmlType type = GgmlType.Q8_0;
-        int cols = 160;
-        int rows = 3 * VectorKernels.ROW_TILE + 3;
-        int tokens = VectorKernels.TOKEN_BLOCK + 5;
-        MemorySegment w = randomRows(type, rows, cols, 5 + cols);
-        QuantizedActivations a = new QuantizedActivations();
-        VECTOR.prepare(type, randomFloats(tokens * cols, 9 + cols), tokens, cols, a);
-        assertThat(a.qfType).isEqualTo(type);
-        float[] bias = randomFloats(rows, 4);
-        float[] withBias = new float[tokens * rows];
-        float[] noBias = new float[tokens * rows];
-        int r0 = 2; // tiles start at the task's first row
-        VECTOR.matRows(type, w, type.rowBytes(cols), r0, rows, a, tokens, cols, withBias, rows, bias);
-        VECTOR.matRows(type, w, type.rowBytes(cols), r0, rows, a, tokens, cols, noBias, rows, null);
-        for (int r = 0; r < rows; r++) {
-            for (int t = 0; t < tokens; t++) {
-                float single = VECTOR.dot(type, w, r * type.rowBytes(cols), a, t, cols);
-                float expectBias = r < r0 ? 0 : single + bias[r];
-                float expectNone = r < r0 ? 0 : single + 0;
-                assertThat(withBias[t * rows + r]).as("row %d token %d", r, t).isEqualTo(expectBias);
-                assertThat(noBias[t * rows + r]).as("row %d token %d, no bias", r, t).isEqualTo(expectNone);
             }
         }
     }
