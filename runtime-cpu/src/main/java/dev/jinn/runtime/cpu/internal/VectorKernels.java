@@ -664,13 +664,22 @@ public final class VectorKernels extends Kernels {
 
     private final ThreadLocal<PanelScratch> panelScratch = ThreadLocal.withInitial(PanelScratch::new);
 
-    /** Whether prefill of {@code type} takes the panel kernels (a row decoder to floats exists). */
-    private static boolean panelType(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q6_K || type == GgmlType.Q4_0;
+    /**
+     * Whether prefill of {@code type} takes panelTile (a row decoder to floats exists; Q8_0 takes panelTileQ8). Rows
+     * of F32, F16 and BF16 need a multiple of 16 columns (the transposition's blocks); every other row goes through
+     * the one-token kernels.
+     */
+    private static boolean panelType(GgmlType type, int cols) {
+        return switch (type) {
+            case Q4_K, Q6_K, Q4_0 -> true;
+            case F32, F16, BF16 -> cols % 16 == 0;
+            default -> false;
+        };
     }
 
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
+        a.packedType = null;
         super.prepare(type, x, rows, cols, a);
         if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) { // the one-token kernels' layouts (Q4K_ACT, Q6K_ACT)
             a.ensureQ16p(rows * cols);
@@ -692,8 +701,12 @@ public final class VectorKernels extends Kernels {
                 }
             }
         }
-        if (rows >= BATCH_MIN && panelType(type)) {
-            packActivations(a, rows, cols, type == GgmlType.Q4_0 ? 32 : 256);
+        if (rows >= BATCH_MIN && panelType(type, cols)) {
+            packActivations(a, rows, cols, switch (type) {
+                case Q4_0 -> 32;
+                case F32, F16, BF16 -> 0; // a.f: floats, as rounded for the type
+                default -> 256;
+            });
             a.packedType = type;
         }
         if (rows >= BATCH_MIN && type == GgmlType.Q8_0) {
@@ -703,7 +716,8 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * The activations for the panel kernels: value k of token t as {@code q * d} (its block's scale), token tile
+     * The activations for the panel kernels: value k of token t as {@code q * d} (its block's scale; for {@code block}
+     * 0 the prepared float {@code f}), token tile
      * {@code g = t / TOKENS} at {@code packed[packedBase + (g * cols + k) * TOKENS + t % TOKENS]}, zeros for the
      * last tile's missing tokens.
      */
@@ -723,6 +737,12 @@ public final class VectorKernels extends Kernels {
                     continue;
                 }
                 int x = t * cols;
+                if (block == 0) {
+                    for (int k = 0; k < cols; k++) {
+                        p[base + k * TOKENS + j] = a.f[x + k];
+                    }
+                    continue;
+                }
                 for (int k = 0; k < cols; k += block) {
                     float d = a.d[(x + k) / block];
                     for (int i = k; i < k + block; i++) {
@@ -782,7 +802,7 @@ public final class VectorKernels extends Kernels {
                     java.util.Arrays.fill(s.panelD, b * PANEL + m, b * PANEL + PANEL, 0f);
                 }
             }
-            // 256 columns at a time (Q8_0, Q4_0: fewer at the end of a row): decoded (32 KB, in L1), then transposed
+            // 256 columns at a time (Q8_0, Q4_0, F32, F16, BF16: fewer at the end of a row): decoded (32 KB, in L1), then transposed
             // into the panel
             for (int c = 0; c < cols; c += 256) {
                 int columns = Math.min(256, cols - c);
@@ -792,7 +812,10 @@ public final class VectorKernels extends Kernels {
                         case Q4_K -> decodeRowQ4K(w, off, columns, s.rows, 256 * i);
                         case Q6_K -> decodeRowQ6K(w, off, columns, s.rows, 256 * i);
                         case Q8_0 -> decodeRowQ8_0(w, off, columns, s.rows, 256 * i, s.panelD, c / 32 * PANEL + i);
-                        default -> decodeRowQ4_0(w, off, columns, s.rows, 256 * i);
+                        case Q4_0 -> decodeRowQ4_0(w, off, columns, s.rows, 256 * i);
+                        case F16 -> decodeRowF16(w, off, columns, s.rows, 256 * i);
+                        case BF16 -> decodeRowBf16(w, off, columns, s.rows, 256 * i);
+                        default -> decodeRowF32(w, off, columns, s.rows, 256 * i);
                     }
                 }
                 for (int g = 0; g < PANEL; g += 16) {
@@ -1209,6 +1232,29 @@ public final class VectorKernels extends Kernels {
                     .convertShape(VectorOperators.B2F, F512, 0)).intoArray(dst, o + 32 * b);
             ((FloatVector) ByteVector.fromMemorySegment(B128, w, bo + 18, LE)
                     .convertShape(VectorOperators.B2F, F512, 0)).intoArray(dst, o + 32 * b + 16);
+        }
+    }
+
+    /** An F16 row as floats ({@code n} a multiple of 16). */
+    private static void decodeRowF16(MemorySegment w, long off, int n, float[] dst, int o) {
+        for (int i = 0; i < n; i += 16) {
+            f16ToFloat(ShortVector.fromMemorySegment(S256, w, off + 2L * i, LE)).intoArray(dst, o + i);
+        }
+    }
+
+    /** A BF16 row as floats ({@code n} a multiple of 16). */
+    private static void decodeRowBf16(MemorySegment w, long off, int n, float[] dst, int o) {
+        for (int i = 0; i < n; i += 16) {
+            ((IntVector) ShortVector.fromMemorySegment(S256, w, off + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I512, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats().intoArray(dst, o + i);
+        }
+    }
+
+    /** An F32 row ({@code n} a multiple of 16). */
+    private static void decodeRowF32(MemorySegment w, long off, int n, float[] dst, int o) {
+        for (int i = 0; i < n; i += 16) {
+            FloatVector.fromMemorySegment(F512, w, off + 4L * i, LE).intoArray(dst, o + i);
         }
     }
 

@@ -45,7 +45,7 @@ class KernelAllocationTest {
 
     /** The prefill (batched) kernels too: full token tiles and a partial one, a full row panel and a partial one. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K", "Q8_0", "Q4_0", "F16", "BF16"})
     void compiledBatchedKernelsAllocateNothing(GgmlType type) {
         assertMatMulsAllocateNothing(new VectorKernels(), type, 2 * VectorKernels.TOKENS + 5);
     }

@@ -136,7 +136,8 @@ class KernelsTest {
      * the task's rows.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K,512", "Q6_K,768", "Q8_0,160", "Q8_0,544", "Q4_0,96", "Q4_0,160"})
+    @CsvSource({"Q4_K,512", "Q6_K,768", "Q8_0,160", "Q8_0,544", "Q4_0,96", "Q4_0,160", "F32,48", "F16,272",
+            "BF16,160"})
     void batchedPanelsAndTokenTilesGiveTheDequantizedProduct(GgmlType type, int cols) {
         int rows = VectorKernels.PANEL + 12;
         int tokens = 2 * VectorKernels.TOKENS + 5;
