@@ -56,7 +56,8 @@ public final class ModelLoader {
             }
             int threads = opts.threads() > 0 ? opts.threads() : Runtime.getRuntime().availableProcessors();
             int planned = opts.contextLength() > 0 ? opts.contextLength() : Math.min(cfg.contextLength(), DEFAULT_CONTEXT);
-            MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), planned, PREFILL_BATCH, opts.kvCacheType(), threads);
+            MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(file, cfg), planned, PREFILL_BATCH, opts.kvCacheType(),
+                    threads);
             BackendProvider provider = Backends.select(opts.backend(), plan);
             if (!opts.mapWeights()) {
                 // read only once the header is valid and a backend with memory for the plan is chosen: the read
@@ -68,7 +69,8 @@ public final class ModelLoader {
             Backend backend = provider.create(new BackendOptions(opts.threads()));
             try {
                 TransformerWeights weights = weights(file, cfg, backend);
-                LlamaTransformer t = new LlamaTransformer(cfg, backend, weights, opts.kvCacheType(), PREFILL_BATCH, null);
+                LlamaTransformer t = new LlamaTransformer(cfg, backend, weights, opts.kvCacheType(), PREFILL_BATCH,
+                        null);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 LOG.debug("Loaded {} ({} layers, hidden {}) on {} in {} s", ggufFile, cfg.layers(), cfg.hidden(),
                         provider.name(), secs);

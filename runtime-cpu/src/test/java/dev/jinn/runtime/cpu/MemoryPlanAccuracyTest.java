@@ -44,7 +44,8 @@ class MemoryPlanAccuracyTest {
         assertThat(p.waitFor()).as(out).isZero();
         String last = out.strip().lines().reduce((x, y) -> y).orElseThrow();
         long measured = Long.parseLong(last.trim());
-        MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(model), CONTEXT, ModelLoader.PREFILL_BATCH, KvCacheType.F16, 2);
+        MemoryPlan plan = MemoryPlanner.plan(MemoryPlanner.of(model), CONTEXT, ModelLoader.PREFILL_BATCH,
+                KvCacheType.F16, 2);
         assertThat(plan.weightsBytes()).isGreaterThan(100_000_000L);
         System.out.printf("memory plan %d bytes (weights %d, KV %d, scratch %d); measured RSS growth %d (%.1f%%)%n",
                 plan.totalBytes(), plan.weightsBytes(), plan.kvCacheBytes(), plan.scratchBytes(), measured,

@@ -193,8 +193,9 @@ public abstract class Kernels {
     }
 
     /**
-     * A faster way to do {@link #matRows} for several tokens, with results bit-for-bit equal to the one-token
-     * kernels; false when this implementation has none for {@code type} (the caller then goes token by token).
+     * A faster way to do {@link #matRows} for several tokens: the same sums as the one-token kernels, bit for bit
+     * (PortableKernels) or up to float rounding (VectorKernels' panel kernels); false when this implementation has
+     * none for {@code type} (the caller then goes token by token).
      */
     protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
                                      QuantizedActivations a, int n, int cols, float[] out, int outStride,

@@ -31,8 +31,10 @@ public final class QuantizedActivations {
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
     public int[] bsum32 = new int[0];
     /**
-     * For the AVX-512 prefill kernels: every value as {@code q * d}, packed in tiles of VectorKernels.TOKENS tokens
-     * (see VectorKernels.packActivations); {@code packedType} says for which type, null when not filled.
+     * For the AVX-512 prefill kernels, {@code [tile][cols][tokens of the tile]}: every value as {@code q * d} in tiles
+     * of VectorKernels.TOKENS tokens (F32, F16, BF16: the prepared float {@link #f}), Q8_0's as {@code q} in tiles of
+     * VectorKernels.Q8_TOKENS with its scales in {@link #packedScales} (see VectorKernels.packActivations,
+     * packActivationsQ8); {@code packedType} says for which type, null when not filled.
      */
     public float[] packed = new float[0];
     /** Where the values of {@link #packed} start: its first element on a cache line (see ArrayAlignment), or 0. */

@@ -633,7 +633,7 @@ public final class VectorKernels extends Kernels {
 
     /** Weight rows per prefill panel: two float vectors of rows. */
     static final int PANEL = 32;
-    /** Tokens per prefill tile: with two vectors of rows, 24 sums in registers (of 32), beside the two weight vectors. */
+    /** Tokens per prefill tile: with two vectors of rows, 24 sums in registers (of 32) beside the two weight vectors. */
     static final int TOKENS = 12;
 
     /** Tokens per Q8_0 prefill tile: 12 block sums and 12 totals in registers. */
@@ -802,8 +802,8 @@ public final class VectorKernels extends Kernels {
                     java.util.Arrays.fill(s.panelD, b * PANEL + m, b * PANEL + PANEL, 0f);
                 }
             }
-            // 256 columns at a time (Q8_0, Q4_0, F32, F16, BF16: fewer at the end of a row): decoded (32 KB, in L1), then transposed
-            // into the panel
+            // 256 columns at a time (Q8_0, Q4_0, F32, F16, BF16: fewer at the end of a row): decoded (32 KB, in L1),
+            // then transposed into the panel
             for (int c = 0; c < cols; c += 256) {
                 int columns = Math.min(256, cols - c);
                 for (int i = 0; i < m; i++) {
@@ -1140,13 +1140,17 @@ public final class VectorKernels extends Kernels {
                     ByteVector q4 = y.lanewise(VectorOperators.LSHR, 4)
                             .or(z.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
                     ((FloatVector) q1.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
-                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is))).intoArray(dst, v + l);
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is)))
+                            .intoArray(dst, v + l);
                     ((FloatVector) q2.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
-                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2))).intoArray(dst, v + 32 + l);
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2)))
+                            .intoArray(dst, v + 32 + l);
                     ((FloatVector) q3.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
-                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4))).intoArray(dst, v + 64 + l);
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4)))
+                            .intoArray(dst, v + 64 + l);
                     ((FloatVector) q4.sub(bias).convertShape(VectorOperators.B2F, F512, 0))
-                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6))).intoArray(dst, v + 96 + l);
+                            .mul(FloatVector.broadcast(F512, d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6)))
+                            .intoArray(dst, v + 96 + l);
                 }
             }
         }
@@ -1159,9 +1163,11 @@ public final class VectorKernels extends Kernels {
      */
     private static void panelTileQ8(float[] panel, int pb, float[] pd, float[] xp, int x, float[] xd, int xdo,
                                     int cols, float[] sums) {
-        FloatVector a0 = FloatVector.zero(F512), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
+        FloatVector a0 = FloatVector.zero(F512), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
+        FloatVector a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
         for (int blk = 0; blk < cols / 32; blk++) {
-            FloatVector s0 = FloatVector.zero(F512), t0 = s0, s1 = s0, t1 = s0, s2 = s0, t2 = s0, s3 = s0, t3 = s0, s4 = s0, t4 = s0, s5 = s0, t5 = s0;
+            FloatVector s0 = FloatVector.zero(F512), t0 = s0, s1 = s0, t1 = s0, s2 = s0, t2 = s0;
+            FloatVector s3 = s0, t3 = s0, s4 = s0, t4 = s0, s5 = s0, t5 = s0;
             for (int k = 32 * blk; k < 32 * blk + 32; k++) {
                 FloatVector lo = FloatVector.fromArray(F512, panel, pb + k * PANEL);
                 FloatVector hi = FloatVector.fromArray(F512, panel, pb + k * PANEL + 16);

@@ -131,9 +131,9 @@ class KernelsTest {
 
     /**
      * The prefill kernels' tiling (panels of PANEL rows, tiles of TOKENS or Q8_TOKENS tokens, 256 columns decoded at a
-     * time) with a partial panel and a partial token tile, in a task that starts at row 2 and ends three rows before the last: within float rounding of the
-     * exact product of the dequantized weights and activations, with and without a bias, and nothing written outside
-     * the task's rows.
+     * time) with a partial panel and a partial token tile, in a task that starts at row 2 and ends three rows before
+     * the last: within float rounding of the exact product of the dequantized weights and activations, with and
+     * without a bias, and nothing written outside the task's rows.
      */
     @ParameterizedTest
     @CsvSource({"Q4_K,512", "Q6_K,768", "Q8_0,160", "Q8_0,544", "Q4_0,96", "Q4_0,160", "F32,48", "F16,272",
