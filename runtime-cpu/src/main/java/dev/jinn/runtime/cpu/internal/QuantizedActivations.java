@@ -33,8 +33,8 @@ public final class QuantizedActivations {
     /**
      * For the AVX-512 prefill kernels, {@code [tile][cols][tokens of the tile]}: every value as {@code q * d} in tiles
      * of VectorKernels.TOKENS tokens (F32, F16, BF16: the prepared float {@link #f}), Q8_0's as {@code q} in tiles of
-     * VectorKernels.Q8_TOKENS with its scales in {@link #packedScales} (see VectorKernels.packActivations,
-     * packActivationsQ8); {@code packedType} says for which type, null when not filled.
+     * VectorKernels.Q8_TOKENS with its scales in {@link #packedScales} (see VectorKernels.packActivations);
+     * {@code packedType} says for which type, null when not filled.
      */
     public float[] packed = new float[0];
     /** Where the values of {@link #packed} start: its first element on a cache line (see ArrayAlignment), or 0. */
@@ -42,7 +42,7 @@ public final class QuantizedActivations {
     /** {@link #packed} as a heap segment, for {@code ArrayAlignment}. */
     java.lang.foreign.MemorySegment packedSegment = java.lang.foreign.MemorySegment.ofArray(packed);
     public GgmlType packedType;
-    /** Q8_0's packed block scales (see VectorKernels.packActivationsQ8). */
+    /** Q8_0's packed block scales (see VectorKernels.packActivations). */
     public float[] packedScales = new float[0];
 
     void ensureFloats(int size) {
@@ -71,7 +71,6 @@ public final class QuantizedActivations {
     }
 
     void ensureQuants(int size, int blocks, int sums) {
-        packedType = null;
         if (q.length < size) {
             q = new byte[size];
         }

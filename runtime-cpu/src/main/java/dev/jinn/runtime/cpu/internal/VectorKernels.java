@@ -27,7 +27,6 @@ public final class VectorKernels extends Kernels {
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
     private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
 
     @Override
@@ -46,15 +45,6 @@ public final class VectorKernels extends Kernels {
         FloatVector b = a.add(a.rearrange(SWAP_4));
         FloatVector c = b.add(b.rearrange(SWAP_2));
         return c.lane(0) + c.lane(1);
-    }
-
-    /** {@link #hsum(FloatVector)} of the 16 floats at {@code f[off..]}: the same additions in the same order. */
-    static float hsum(float[] f, int off) {
-        float a0 = f[off] + f[off + 8], a1 = f[off + 1] + f[off + 9];
-        float a2 = f[off + 2] + f[off + 10], a3 = f[off + 3] + f[off + 11];
-        float a4 = f[off + 4] + f[off + 12], a5 = f[off + 5] + f[off + 13];
-        float a6 = f[off + 6] + f[off + 14], a7 = f[off + 7] + f[off + 15];
-        return ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
     }
 
     private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(F512, i -> i ^ 8);
@@ -268,8 +258,6 @@ public final class VectorKernels extends Kernels {
     private static final byte[] Q4K_ACT_BYTES = new byte[512];
     /** -1 in the byte lanes whose value Q4K_ACT takes from the first 128 values of a super-block, 0 elsewhere. */
     private static final byte[] Q4K_FIRST_HALF = new byte[64];
-    /** Byte permutes over a super-block's 128 quant bytes, one per part k = 2m + p, with its bytes in the low 32. */
-    private static final byte[] Q4K_PART = new byte[256];
     /** For dotQ4K: parts 0 and 1 (2 and 3) interleaved, byte 2i from the first part's byte i, 2i + 1 the second's. */
     private static final ByteVector Q4K_PAIR01;
     private static final ByteVector Q4K_PAIR23;
@@ -294,11 +282,6 @@ public final class VectorKernels extends Kernels {
             lo[k] = 2 * (k % 4);
             hi[k] = 2 * (k % 4) + 1;
         }
-        for (int k = 0; k < 4; k++) { // part k's 32 bytes; the upper 32 indexes of each permute stay 0 (unread)
-            for (int i = 0; i < 32; i++) {
-                Q4K_PART[64 * k + i] = perm[32 * k + i];
-            }
-        }
         for (int v = 0; v < 8; v++) {
             for (int i = 0; i < 32; i++) {
                 Q4K_ACT_BYTES[64 * v + i] = (byte) (Q4K_ACT[32 * v + i] % 128);
@@ -308,8 +291,8 @@ public final class VectorKernels extends Kernels {
         byte[] pairs = new byte[128];
         for (int i = 0; i < 32; i++) {
             for (int k = 0; k < 2; k++) {
-                pairs[64 * k + 2 * i] = Q4K_PART[64 * (2 * k) + i];
-                pairs[64 * k + 2 * i + 1] = Q4K_PART[64 * (2 * k + 1) + i];
+                pairs[64 * k + 2 * i] = perm[32 * (2 * k) + i];
+                pairs[64 * k + 2 * i + 1] = perm[32 * (2 * k + 1) + i];
             }
         }
         Q4K_PAIR01 = ByteVector.fromArray(ByteVector.SPECIES_512, pairs, 0);
@@ -386,7 +369,7 @@ public final class VectorKernels extends Kernels {
             acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) h0))
                     .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
         }
-        // hsum's halving order (see hsum(float[], int)) from extracted lanes, for the sixteen sums and then for the
+        // hsum's halving order from extracted lanes, for the sixteen sums and then for the
         // mins' eight: five rearranges cost C2 about 6,000 IR nodes here, the lanes a third of that
         float a0 = acc.lane(0) + acc.lane(8), a1 = acc.lane(1) + acc.lane(9);
         float a2 = acc.lane(2) + acc.lane(10), a3 = acc.lane(3) + acc.lane(11);
@@ -397,8 +380,6 @@ public final class VectorKernels extends Kernels {
         return (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + ((m0 + m2) + (m1 + m3));
     }
 
-    private static final VectorShuffle<Float> SWAP_4_256 = VectorShuffle.fromOp(F256, i -> i ^ 4);
-    private static final VectorShuffle<Float> SWAP_2_256 = VectorShuffle.fromOp(F256, i -> i ^ 2);
 
     @Override
     public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
@@ -679,7 +660,7 @@ public final class VectorKernels extends Kernels {
 
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
-        a.packedType = null;
+        a.packedType = null; // set again below if this preparation packs
         super.prepare(type, x, rows, cols, a);
         if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) { // the one-token kernels' layouts (Q4K_ACT, Q6K_ACT)
             a.ensureQ16p(rows * cols);
@@ -701,76 +682,57 @@ public final class VectorKernels extends Kernels {
                 }
             }
         }
-        if (rows >= BATCH_MIN && panelType(type, cols)) {
-            packActivations(a, rows, cols, switch (type) {
-                case Q4_0 -> 32;
-                case F32, F16, BF16 -> 0; // a.f: floats, as rounded for the type
-                default -> 256;
-            });
-            a.packedType = type;
-        }
-        if (rows >= BATCH_MIN && type == GgmlType.Q8_0) {
-            packActivationsQ8(a, rows, cols);
+        if (rows >= BATCH_MIN && (panelType(type, cols) || type == GgmlType.Q8_0)) {
+            switch (type) {
+                case Q8_0 -> packActivations(a, rows, cols, Q8_TOKENS, 32, false);
+                case Q4_0 -> packActivations(a, rows, cols, TOKENS, 32, true);
+                case F32, F16, BF16 -> packActivations(a, rows, cols, TOKENS, 0, true); // a.f, as rounded for the type
+                default -> packActivations(a, rows, cols, TOKENS, 256, true);
+            }
             a.packedType = type;
         }
     }
 
     /**
-     * The activations for the panel kernels: value k of token t as {@code q * d} (its block's scale; for {@code block}
-     * 0 the prepared float {@code f}), token tile
-     * {@code g = t / TOKENS} at {@code packed[packedBase + (g * cols + k) * TOKENS + t % TOKENS]}, zeros for the
-     * last tile's missing tokens.
+     * The activations for the panel kernels, in tiles of {@code width} tokens: value k of token t at
+     * {@code packed[packedBase + (g * cols + k) * width + t % width]}, g = t / width, as {@code q * d} (d its block's
+     * scale; {@code block} 0: the prepared float {@code f}), or with {@code scaled} false as {@code q}, the block scales
+     * then at {@code packedScales[(g * (cols / block) + b) * width + t % width]}. Zeros for the last tile's missing
+     * tokens.
      */
-    private static void packActivations(QuantizedActivations a, int rows, int cols, int block) {
-        int tiles = (rows + TOKENS - 1) / TOKENS;
-        a.ensurePacked(tiles * cols * TOKENS);
+    private static void packActivations(QuantizedActivations a, int rows, int cols, int width, int block,
+                                        boolean scaled) {
+        int tiles = (rows + width - 1) / width;
+        a.ensurePacked(tiles * cols * width);
         a.packedBase = ArrayAlignment.floatsToLine(a.packedSegment);
         float[] p = a.packed;
+        int nb = block == 0 ? 0 : cols / block;
+        if (!scaled) {
+            a.ensurePackedScales(tiles * nb * width);
+        }
         for (int g = 0; g < tiles; g++) {
-            int base = a.packedBase + g * cols * TOKENS;
-            for (int j = 0; j < TOKENS; j++) {
-                int t = g * TOKENS + j;
+            int base = a.packedBase + g * cols * width;
+            for (int j = 0; j < width; j++) {
+                int t = g * width + j;
+                int x = t * cols;
+                for (int b = 0; !scaled && b < nb; b++) {
+                    a.packedScales[(g * nb + b) * width + j] = t < rows ? a.d[t * nb + b] : 0;
+                }
                 if (t >= rows) {
                     for (int k = 0; k < cols; k++) {
-                        p[base + k * TOKENS + j] = 0;
+                        p[base + k * width + j] = 0;
                     }
-                    continue;
-                }
-                int x = t * cols;
-                if (block == 0) {
+                } else if (block == 0) {
                     for (int k = 0; k < cols; k++) {
-                        p[base + k * TOKENS + j] = a.f[x + k];
+                        p[base + k * width + j] = a.f[x + k];
                     }
-                    continue;
-                }
-                for (int k = 0; k < cols; k += block) {
-                    float d = a.d[(x + k) / block];
-                    for (int i = k; i < k + block; i++) {
-                        p[base + i * TOKENS + j] = a.q[x + i] * d;
+                } else {
+                    for (int b = 0; b < nb; b++) {
+                        float d = scaled ? a.d[t * nb + b] : 1;
+                        for (int k = b * block; k < (b + 1) * block; k++) {
+                            p[base + k * width + j] = a.q[x + k] * d;
+                        }
                     }
-                }
-            }
-        }
-    }
-
-    /** Q8_0 activations for panelTileQ8: int8 values as floats in tiles of Q8_TOKENS, block scales apart. */
-    private static void packActivationsQ8(QuantizedActivations a, int rows, int cols) {
-        int tiles = (rows + Q8_TOKENS - 1) / Q8_TOKENS;
-        int nb = cols / 32;
-        a.ensurePacked(tiles * cols * Q8_TOKENS);
-        a.ensurePackedScales(tiles * nb * Q8_TOKENS);
-        a.packedBase = ArrayAlignment.floatsToLine(a.packedSegment);
-        float[] p = a.packed;
-        float[] ps = a.packedScales;
-        for (int g = 0; g < tiles; g++) {
-            int base = a.packedBase + g * cols * Q8_TOKENS;
-            for (int j = 0; j < Q8_TOKENS; j++) {
-                int t = g * Q8_TOKENS + j;
-                for (int k = 0; k < cols; k++) {
-                    p[base + k * Q8_TOKENS + j] = t < rows ? a.q[t * cols + k] : 0;
-                }
-                for (int b = 0; b < nb; b++) {
-                    ps[(g * nb + b) * Q8_TOKENS + j] = t < rows ? a.d[t * nb + b] : 0;
                 }
             }
         }

@@ -86,12 +86,9 @@ class KernelsTest {
             long off = r * type.rowBytes(cols);
             Kernels.dequantizeRow(type, w, off, dq, 0, cols);
             for (int t = 0; t < tokens; t++) {
-                double ref = 0;
-                double mag = 1e-6;
-                for (int i = 0; i < cols; i++) {
-                    ref += (double) dq[i] * xq[t * cols + i];
-                    mag += Math.abs((double) dq[i] * xq[t * cols + i]);
-                }
+                double[] exact = exactDot(dq, xq, t, cols);
+                double ref = exact[0];
+                double mag = exact[1];
                 refs[t * rows + r] = ref;
                 mags[t * rows + r] = mag;
                 float scalar = SCALAR.dot(type, w, off, a, t, cols);
@@ -166,13 +163,9 @@ class KernelsTest {
                     assertThat(noBias[t * rows + r]).isEqualTo(0f);
                     continue;
                 }
-                double ref = 0;
-                double mag = 1e-6;
-                for (int i = 0; i < cols; i++) {
-                    ref += (double) dq[i] * xq[t * cols + i];
-                    mag += Math.abs((double) dq[i] * xq[t * cols + i]);
-                }
-                org.assertj.core.data.Offset<Double> near = org.assertj.core.data.Offset.offset(1e-5 * mag);
+                double[] exact = exactDot(dq, xq, t, cols);
+                double ref = exact[0];
+                org.assertj.core.data.Offset<Double> near = org.assertj.core.data.Offset.offset(1e-5 * exact[1]);
                 assertThat((double) withBias[t * rows + r]).as("%s row %d token %d", type, r, t)
                         .isCloseTo(ref + bias[r], near);
                 assertThat((double) noBias[t * rows + r]).as("%s row %d token %d, no bias", type, r, t)
@@ -203,6 +196,20 @@ class KernelsTest {
                 assertThat(a.q16p[base + i]).as("position %d", base + i).isEqualTo(a.q16[base + table[i]]);
             }
         }
+    }
+
+    /**
+     * A dequantized row {@code dq} dotted with token t of {@code xq} in double: the sum, and the sum of the products'
+     * magnitudes (plus 1e-6), which the kernels' tolerances are relative to.
+     */
+    static double[] exactDot(float[] dq, float[] xq, int t, int cols) {
+        double ref = 0;
+        double mag = 1e-6;
+        for (int i = 0; i < cols; i++) {
+            ref += (double) dq[i] * xq[t * cols + i];
+            mag += Math.abs((double) dq[i] * xq[t * cols + i]);
+        }
+        return new double[] {ref, mag};
     }
 
     /** The activations as the integer kernels see them. */
