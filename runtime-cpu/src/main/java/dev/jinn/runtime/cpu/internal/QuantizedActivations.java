@@ -42,8 +42,15 @@ public final class QuantizedActivations {
     /** {@link #packed} as a heap segment, for {@code ArrayAlignment}. */
     java.lang.foreign.MemorySegment packedSegment = java.lang.foreign.MemorySegment.ofArray(packed);
     public GgmlType packedType;
-    /** Q8_0's packed block scales (see VectorKernels.packActivations). */
+    /** Q8_0's packed block scales (see VectorKernels.packActivations), Q4_K's super-block scales (packPairs). */
     public float[] packedScales = new float[0];
+    /**
+     * For the AVX-512 Q4_K prefill kernel (VectorKernels.packPairs): the int8 values of columns 2p and 2p + 1 as
+     * one int, two int16 lanes, in tiles of VectorKernels.PAIR_TOKENS tokens.
+     */
+    public int[] packedPairs = new int[0];
+    /** For the same kernel: minus each 32-value sub-block's sum times its super-block scale, per token. */
+    public float[] packedMins = new float[0];
 
     void ensureFloats(int size) {
         if (f.length < size) {
@@ -60,6 +67,15 @@ public final class QuantizedActivations {
     void ensurePackedScales(int size) {
         if (packedScales.length < size) {
             packedScales = new float[size];
+        }
+    }
+
+    void ensurePackedPairs(int size, int mins) {
+        if (packedPairs.length < size) {
+            packedPairs = new int[size];
+        }
+        if (packedMins.length < mins) {
+            packedMins = new float[mins];
         }
     }
 

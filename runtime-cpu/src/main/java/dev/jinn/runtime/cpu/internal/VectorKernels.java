@@ -609,7 +609,9 @@ public final class VectorKernels extends Kernels {
      * first. Both are the same sum up to float rounding (relative differences near 1e-6), not the same bits. Q8_0
      * (panelTileQ8, tiles of Q8_TOKENS) keeps ggml's per-block arithmetic instead: exact integer sums of each 32-value
      * block, then one fused multiply-add with dw * dx; with every product scaled, the golden Q8_0 model's logits
-     * came out 0.028 RMS from llama.cpp's, past the 0.0245 its test allows (exact block sums: 0.022).
+     * came out 0.028 RMS from llama.cpp's, past the 0.0245 its test allows (exact block sums: 0.022). Q4_K leaves the
+     * float GEMM: its four-bit values times int8 activations fit int16 products, 32 to a multiply instruction against
+     * an FMA's 16 (panelTileQ4K, with the panel and the activations as int16 pairs).
      */
 
     /** Weight rows per prefill panel: two float vectors of rows. */
@@ -620,6 +622,9 @@ public final class VectorKernels extends Kernels {
     /** Tokens per Q8_0 prefill tile: 12 block sums and 12 totals in registers. */
     static final int Q8_TOKENS = 6;
 
+    /** Tokens per Q4_K prefill tile (panelTileQ4K): 12 int16 and 12 float sums in registers. */
+    static final int PAIR_TOKENS = 6;
+
     /** A worker's prefill scratch: one panel of decoded rows, transposed, and the tile's sums. */
     private static final class PanelScratch {
         /** 256 columns of the panel's rows as decoded, row i at {@code rows[256 * i]}. */
@@ -628,8 +633,13 @@ public final class VectorKernels extends Kernels {
         float[] panel = new float[0];
         MemorySegment panelSegment = MemorySegment.ofArray(panel);
         int panelBase;
-        /** Q8_0: the panel's block scales, block b's PANEL values at {@code panelD[b * PANEL]}. */
+        /**
+         * The panel's scales per 32 columns, block b's PANEL values at {@code panelD[b * PANEL]}: Q8_0's block scales,
+         * Q4_K's {@code d * scale} of each sub-block.
+         */
         float[] panelD = new float[0];
+        /** Q4_K: {@code dmin * min} of each sub-block, laid out as panelD. */
+        float[] panelMins = new float[0];
         /** panelTile's sums: token j's 32 rows at {@code 32 * j}. */
         final float[] sums = new float[PANEL * TOKENS];
 
@@ -638,6 +648,7 @@ public final class VectorKernels extends Kernels {
                 panel = new float[PANEL * n + ArrayAlignment.LINE_FLOATS];
                 panelSegment = MemorySegment.ofArray(panel);
                 panelD = new float[PANEL * n / 32];
+                panelMins = new float[PANEL * n / 32];
             }
             return this;
         }
@@ -685,6 +696,7 @@ public final class VectorKernels extends Kernels {
         if (rows >= BATCH_MIN && (panelType(type, cols) || type == GgmlType.Q8_0)) {
             switch (type) {
                 case Q8_0 -> packActivations(a, rows, cols, Q8_TOKENS, 32, false);
+                case Q4_K -> packPairs(a, rows, cols);
                 case Q4_0 -> packActivations(a, rows, cols, TOKENS, 32, true);
                 case F32, F16, BF16 -> packActivations(a, rows, cols, TOKENS, 0, true); // a.f, as rounded for the type
                 default -> packActivations(a, rows, cols, TOKENS, 256, true);
@@ -738,9 +750,45 @@ public final class VectorKernels extends Kernels {
         }
     }
 
+    /**
+     * Q4_K's activations for panelTileQ4K, in tiles of PAIR_TOKENS tokens (g = t / PAIR_TOKENS, j = t % PAIR_TOKENS):
+     * the int8 values of columns 2p and 2p + 1 as one int of two int16 lanes (2p in the low half, the little-endian
+     * lane order of {@code ShortVector.reinterpretAsInts}) at
+     * {@code packedPairs[(g * cols / 2 + p) * PAIR_TOKENS + j]};
+     * the super-block scale d at {@code packedScales[(g * cols / 256 + s) * PAIR_TOKENS + j]}; {@code -d} times the sum
+     * of each 32-value sub-block b at {@code packedMins[(g * cols / 32 + b) * PAIR_TOKENS + j]}. Zeros for the last
+     * tile's missing tokens.
+     */
+    private static void packPairs(QuantizedActivations a, int rows, int cols) {
+        int width = PAIR_TOKENS;
+        int tiles = (rows + width - 1) / width;
+        int pairs = cols / 2;
+        int ns = cols / 256;
+        int nb = cols / 32;
+        a.ensurePackedPairs(tiles * pairs * width, tiles * nb * width);
+        a.ensurePackedScales(tiles * ns * width);
+        for (int g = 0; g < tiles; g++) {
+            for (int j = 0; j < width; j++) {
+                int t = g * width + j;
+                boolean real = t < rows;
+                int x = t * cols;
+                for (int p = 0; p < pairs; p++) {
+                    a.packedPairs[(g * pairs + p) * width + j] =
+                            real ? (a.q[x + 2 * p] & 0xFFFF) | (a.q[x + 2 * p + 1] << 16) : 0;
+                }
+                for (int sb = 0; sb < ns; sb++) {
+                    a.packedScales[(g * ns + sb) * width + j] = real ? a.d[t * ns + sb] : 0;
+                }
+                for (int b = 0; b < nb; b++) {
+                    a.packedMins[(g * nb + b) * width + j] = real ? -a.d[t * ns + b / 8] * a.bsum32[t * nb + b] : 0;
+                }
+            }
+        }
+    }
+
     /*
-     * Loop order: panels of PANEL rows, each decoded and transposed once, then every tile of TOKENS (Q8_0: Q8_TOKENS)
-     * tokens against the whole panel (its sums stay in registers from the first column to the last).
+     * Loop order: panels of PANEL rows, each decoded and transposed once, then every tile of TOKENS (Q8_0: Q8_TOKENS,
+     * Q4_K: PAIR_TOKENS) tokens against the whole panel (its sums stay in registers from the first column to the last).
      */
     @Override
     protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
@@ -750,7 +798,8 @@ public final class VectorKernels extends Kernels {
             return false;
         }
         boolean q8 = type == GgmlType.Q8_0;
-        int width = q8 ? Q8_TOKENS : TOKENS;
+        boolean pairs = type == GgmlType.Q4_K; // int16 pairs (panelTileQ4K)
+        int width = q8 ? Q8_TOKENS : pairs ? PAIR_TOKENS : TOKENS;
         int tiles = (n + width - 1) / width;
         int nb = cols / 32;
         long chunkBytes = type.rowBytes(256);
@@ -771,7 +820,8 @@ public final class VectorKernels extends Kernels {
                 for (int i = 0; i < m; i++) {
                     long off = (r + i) * rowBytes + c / 256 * chunkBytes;
                     switch (type) {
-                        case Q4_K -> decodeRowQ4K(w, off, columns, s.rows, 256 * i);
+                        case Q4_K -> decodeRowQ4KPairs(w, off, s.rows, 256 * i, s.panelD, s.panelMins,
+                                c / 32 * PANEL + i);
                         case Q6_K -> decodeRowQ6K(w, off, columns, s.rows, 256 * i);
                         case Q8_0 -> decodeRowQ8_0(w, off, columns, s.rows, 256 * i, s.panelD, c / 32 * PANEL + i);
                         case Q4_0 -> decodeRowQ4_0(w, off, columns, s.rows, 256 * i);
@@ -780,9 +830,12 @@ public final class VectorKernels extends Kernels {
                         default -> decodeRowF32(w, off, columns, s.rows, 256 * i);
                     }
                 }
+                // Q4_K: 128 ints per row, each two int16 values (columns 2p and 2p + 1), transposed the same way
+                int elements = pairs ? columns / 2 : columns;
+                int first = pairs ? c / 2 : c;
                 for (int g = 0; g < PANEL; g += 16) {
-                    for (int k = 0; k < columns; k += 16) {
-                        transpose16(s.rows, 256 * g + k, 256, s.panel, s.panelBase + (c + k) * PANEL + g);
+                    for (int k = 0; k < elements; k += 16) {
+                        transpose16(s.rows, 256 * g + k, 256, s.panel, s.panelBase + (first + k) * PANEL + g);
                     }
                 }
             }
@@ -791,6 +844,10 @@ public final class VectorKernels extends Kernels {
                 if (q8) {
                     panelTileQ8(s.panel, s.panelBase, s.panelD, a.packed, x, a.packedScales, g * nb * width, cols,
                             s.sums);
+                } else if (pairs) {
+                    panelMinsQ4K(s.panelMins, a.packedMins, g * nb * width, cols, s.sums);
+                    panelTileQ4K(s.panel, s.panelBase, s.panelD, a.packedPairs, g * cols / 2 * width, a.packedScales,
+                            g * (cols / 256) * width, cols, s.sums);
                 } else {
                     panelTile(s.panel, s.panelBase, a.packed, x, cols, s.sums);
                 }
@@ -1046,33 +1103,194 @@ public final class VectorKernels extends Kernels {
         b11.intoArray(sums, 368);
     }
 
-    /** A Q4_K row as floats, {@code d * scale * q - dmin * min} per value, into {@code dst[o..o + n - 1]}. */
-    private static void decodeRowQ4K(MemorySegment w, long off, int n, float[] dst, int o) {
-        ByteVector low4 = ByteVector.broadcast(B128, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 144L * b;
-            float d = Float.float16ToFloat(w.get(LE_SHORT, bo));
-            float dmin = Float.float16ToFloat(w.get(LE_SHORT, bo + 2));
-            int u0 = w.get(LE_INT, bo + 4);
-            int u1 = w.get(LE_INT, bo + 8);
-            int u2 = w.get(LE_INT, bo + 12);
-            long sc = k4Scales(u0, u2);
-            long mn = k4Mins(u1, u2);
-            for (int j = 0; j < 4; j++) { // 64 values from 32 bytes: sub-block 2j in the low nibbles, 2j + 1 high
-                FloatVector dl = FloatVector.broadcast(F512, d * byteAt(sc, 2 * j));
-                FloatVector ml = FloatVector.broadcast(F512, -dmin * byteAt(mn, 2 * j));
-                FloatVector dh = FloatVector.broadcast(F512, d * byteAt(sc, 2 * j + 1));
-                FloatVector mh = FloatVector.broadcast(F512, -dmin * byteAt(mn, 2 * j + 1));
-                int v = o + 256 * b + 64 * j;
-                for (int h = 0; h < 32; h += 16) {
-                    ByteVector q = ByteVector.fromMemorySegment(B128, w, bo + 16 + 32 * j + h, LE);
-                    ((FloatVector) q.and(low4).convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0)
-                            .convert(VectorOperators.I2F, 0)).fma(dl, ml).intoArray(dst, v + h);
-                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0)
-                            .convert(VectorOperators.I2F, 0)).fma(dh, mh).intoArray(dst, v + 32 + h);
-                }
+    /**
+     * Q4_K against a panel of int16 pairs (decodeRowQ4KPairs), tiles of PAIR_TOKENS tokens (packPairs), adding to the
+     * sums panelMinsQ4K left in {@code sums}. Per 32-column sub-block, the exact integer sums of its products as
+     * ggml's Q4_K dot makes them, for 32 rows x 6 tokens: one int16 multiply per two columns and a row vector (vpmullw,
+     * 32 products an instruction against a float FMA's 16), summed in the int16 lanes (16 products of at most
+     * 15 * 127: below 2^15), then the lane pairs in int32; then {@code acc += (dw * scale) * dx * sum} per row and
+     * token. sums[32 j + i] as in panelTile. Written out like the other tiles (sums in arrays or loops over the tokens
+     * would live in memory), and kept small: with the mins' terms in here too, C2 left some of the last vector
+     * operations of the method as calls (boxing the sums) in about one test JVM in five.
+     */
+    private static void panelTileQ4K(float[] panel, int pb, float[] ps, int[] xp, int x, float[] xd, int xdo,
+                                     int cols, float[] sums) {
+        // ints to floats without VectorSupport.convert: for |v| < 2^22 the float with bits 0x4B400000 + v is
+        // 1.5 * 2^23 + v, exactly, and a pair sum is at most 2 * 16 * 15 * 127 = 60960
+        IntVector magicBits = IntVector.broadcast(I512, 0x4B400000);
+        FloatVector magic = FloatVector.broadcast(F512, 0x1.8p23f);
+        FloatVector a0 = FloatVector.fromArray(F512, sums, 0);
+        FloatVector b0 = FloatVector.fromArray(F512, sums, 16);
+        FloatVector a1 = FloatVector.fromArray(F512, sums, 32);
+        FloatVector b1 = FloatVector.fromArray(F512, sums, 48);
+        FloatVector a2 = FloatVector.fromArray(F512, sums, 64);
+        FloatVector b2 = FloatVector.fromArray(F512, sums, 80);
+        FloatVector a3 = FloatVector.fromArray(F512, sums, 96);
+        FloatVector b3 = FloatVector.fromArray(F512, sums, 112);
+        FloatVector a4 = FloatVector.fromArray(F512, sums, 128);
+        FloatVector b4 = FloatVector.fromArray(F512, sums, 144);
+        FloatVector a5 = FloatVector.fromArray(F512, sums, 160);
+        FloatVector b5 = FloatVector.fromArray(F512, sums, 176);
+        for (int blk = 0; blk < cols / 32; blk++) {
+            ShortVector s0 = ShortVector.zero(S512), t0 = s0, s1 = s0, t1 = s0, s2 = s0, t2 = s0;
+            ShortVector s3 = s0, t3 = s0, s4 = s0, t4 = s0, s5 = s0, t5 = s0;
+            for (int p = 16 * blk; p < 16 * blk + 16; p++) {
+                ShortVector lo = FloatVector.fromArray(F512, panel, pb + p * PANEL).reinterpretAsShorts();
+                ShortVector hi = FloatVector.fromArray(F512, panel, pb + p * PANEL + 16).reinterpretAsShorts();
+                int xk = x + p * PAIR_TOKENS;
+                ShortVector v;
+                v = IntVector.broadcast(I512, xp[xk]).reinterpretAsShorts();
+                s0 = s0.add(lo.mul(v));
+                t0 = t0.add(hi.mul(v));
+                v = IntVector.broadcast(I512, xp[xk + 1]).reinterpretAsShorts();
+                s1 = s1.add(lo.mul(v));
+                t1 = t1.add(hi.mul(v));
+                v = IntVector.broadcast(I512, xp[xk + 2]).reinterpretAsShorts();
+                s2 = s2.add(lo.mul(v));
+                t2 = t2.add(hi.mul(v));
+                v = IntVector.broadcast(I512, xp[xk + 3]).reinterpretAsShorts();
+                s3 = s3.add(lo.mul(v));
+                t3 = t3.add(hi.mul(v));
+                v = IntVector.broadcast(I512, xp[xk + 4]).reinterpretAsShorts();
+                s4 = s4.add(lo.mul(v));
+                t4 = t4.add(hi.mul(v));
+                v = IntVector.broadcast(I512, xp[xk + 5]).reinterpretAsShorts();
+                s5 = s5.add(lo.mul(v));
+                t5 = t5.add(hi.mul(v));
             }
+            // int16 lane pairs summed into their int32 lane as (x + (x << 16)) >> 16, as the one-token kernels do
+            FloatVector dlo = FloatVector.fromArray(F512, ps, blk * PANEL);
+            FloatVector dhi = FloatVector.fromArray(F512, ps, blk * PANEL + 16);
+            int xs = xdo + blk / 8 * PAIR_TOKENS;
+            FloatVector v;
+            IntVector i;
+            v = FloatVector.broadcast(F512, xd[xs]);
+            i = s0.reinterpretAsInts();
+            a0 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), a0);
+            i = t0.reinterpretAsInts();
+            b0 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), b0);
+            v = FloatVector.broadcast(F512, xd[xs + 1]);
+            i = s1.reinterpretAsInts();
+            a1 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), a1);
+            i = t1.reinterpretAsInts();
+            b1 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), b1);
+            v = FloatVector.broadcast(F512, xd[xs + 2]);
+            i = s2.reinterpretAsInts();
+            a2 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), a2);
+            i = t2.reinterpretAsInts();
+            b2 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), b2);
+            v = FloatVector.broadcast(F512, xd[xs + 3]);
+            i = s3.reinterpretAsInts();
+            a3 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), a3);
+            i = t3.reinterpretAsInts();
+            b3 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), b3);
+            v = FloatVector.broadcast(F512, xd[xs + 4]);
+            i = s4.reinterpretAsInts();
+            a4 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), a4);
+            i = t4.reinterpretAsInts();
+            b4 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), b4);
+            v = FloatVector.broadcast(F512, xd[xs + 5]);
+            i = s5.reinterpretAsInts();
+            a5 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), a5);
+            i = t5.reinterpretAsInts();
+            b5 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .add(magicBits).reinterpretAsFloats().sub(magic), b5);
+        }
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, 16);
+        a1.intoArray(sums, 32);
+        b1.intoArray(sums, 48);
+        a2.intoArray(sums, 64);
+        b2.intoArray(sums, 80);
+        a3.intoArray(sums, 96);
+        b3.intoArray(sums, 112);
+        a4.intoArray(sums, 128);
+        b4.intoArray(sums, 144);
+        a5.intoArray(sums, 160);
+        b5.intoArray(sums, 176);
+    }
+
+    /**
+     * The mins' part of a Q4_K panel against a token tile, which panelTileQ4K then adds to: {@code sums[32 j + i]} =
+     * the sum over sub-blocks of {@code (dmin * min)} of row i times {@code -dx * xsum} of token j (packPairs).
+     */
+    private static void panelMinsQ4K(float[] pm, float[] xm, int xmo, int cols, float[] sums) {
+        FloatVector a0 = FloatVector.zero(F512), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
+        FloatVector a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
+        for (int blk = 0; blk < cols / 32; blk++) {
+            FloatVector mlo = FloatVector.fromArray(F512, pm, blk * PANEL);
+            FloatVector mhi = FloatVector.fromArray(F512, pm, blk * PANEL + 16);
+            int xb = xmo + blk * PAIR_TOKENS;
+            FloatVector m;
+            m = FloatVector.broadcast(F512, xm[xb]);
+            a0 = mlo.fma(m, a0);
+            b0 = mhi.fma(m, b0);
+            m = FloatVector.broadcast(F512, xm[xb + 1]);
+            a1 = mlo.fma(m, a1);
+            b1 = mhi.fma(m, b1);
+            m = FloatVector.broadcast(F512, xm[xb + 2]);
+            a2 = mlo.fma(m, a2);
+            b2 = mhi.fma(m, b2);
+            m = FloatVector.broadcast(F512, xm[xb + 3]);
+            a3 = mlo.fma(m, a3);
+            b3 = mhi.fma(m, b3);
+            m = FloatVector.broadcast(F512, xm[xb + 4]);
+            a4 = mlo.fma(m, a4);
+            b4 = mhi.fma(m, b4);
+            m = FloatVector.broadcast(F512, xm[xb + 5]);
+            a5 = mlo.fma(m, a5);
+            b5 = mhi.fma(m, b5);
+        }
+        a0.intoArray(sums, 0);
+        b0.intoArray(sums, 16);
+        a1.intoArray(sums, 32);
+        b1.intoArray(sums, 48);
+        a2.intoArray(sums, 64);
+        b2.intoArray(sums, 80);
+        a3.intoArray(sums, 96);
+        b3.intoArray(sums, 112);
+        a4.intoArray(sums, 128);
+        b4.intoArray(sums, 144);
+        a5.intoArray(sums, 160);
+        b5.intoArray(sums, 176);
+    }
+
+    /**
+     * One Q4_K super-block of a row for panelTileQ4K: its 256 four-bit values as int16 in column order, two to an
+     * int (stored as float bits: the panel is a float array, and transpose16 moves bits) at {@code dst[o..o + 127]};
+     * {@code d * scale} and {@code dmin * min} of its eight sub-blocks at {@code sc[so + j * PANEL]} and
+     * {@code mn[so + j * PANEL]}.
+     */
+    private static void decodeRowQ4KPairs(MemorySegment w, long off, float[] dst, int o, float[] sc, float[] mn,
+                                          int so) {
+        long h0 = w.get(LE_LONG, off);
+        long h1 = w.get(LE_LONG, off + 8);
+        float d = Float.float16ToFloat((short) h0);
+        float dmin = Float.float16ToFloat((short) (h0 >>> 16));
+        long scales = k4Scales((int) (h0 >>> 32), (int) (h1 >>> 32));
+        long mins = k4Mins((int) h1, (int) (h1 >>> 32));
+        for (int j = 0; j < 8; j++) {
+            sc[so + j * PANEL] = d * byteAt(scales, j);
+            mn[so + j * PANEL] = dmin * byteAt(mins, j);
+        }
+        ByteVector low4 = ByteVector.broadcast(B256, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
+        for (int j = 0; j < 4; j++) { // 32 bytes: columns 64j.. in the low nibbles, 64j + 32.. in the high ones
+            ByteVector q = ByteVector.fromMemorySegment(B256, w, off + 16 + 32 * j, LE);
+            ((ShortVector) q.and(low4).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0)).reinterpretAsFloats()
+                    .intoArray(dst, o + 32 * j);
+            ((ShortVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0))
+                    .reinterpretAsFloats().intoArray(dst, o + 32 * j + 16);
         }
     }
 
