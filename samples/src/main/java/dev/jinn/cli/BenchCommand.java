@@ -111,14 +111,16 @@ final class BenchCommand implements Callable<Integer> {
             MappedPages pages = noMmap ? MappedPages.NONE : mappedPages(model, smaps());
             PrintWriter out = spec.commandLine().getOut();
             String name = model.getFileName().toString();
+            String cpu = cpuDescription(cpuinfo());
             if (json) {
                 out.printf("{\"model\":\"%s\",\"backend\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
                                 + "\"repetitions\":%d,\"pp_tokens_per_s\":%.3f,\"tg_tokens_per_s\":%.3f,"
                                 + "\"load_s\":%.3f,\"peak_rss_bytes\":%d,\"mapped_resident_bytes\":%d,"
-                                + "\"mapped_huge_page_bytes\":%d,\"pp_samples\":%s,\"tg_samples\":%s}%n",
-                        name.replace("\\", "\\\\").replace("\"", "\\\""), m.backendName(), cores, prompt, gen, reps,
-                        ppMed, tgMed, loadS, rss, pages.residentBytes(), pages.hugePageBytes(), Arrays.toString(pp),
-                        Arrays.toString(tg));
+                                + "\"mapped_huge_page_bytes\":%d,\"pp_samples\":%s,\"tg_samples\":%s,"
+                                + "\"cpu\":\"%s\"}%n",
+                        jsonString(name), m.backendName(), cores, prompt, gen, reps, ppMed, tgMed, loadS, rss,
+                        pages.residentBytes(), pages.hugePageBytes(), Arrays.toString(pp), Arrays.toString(tg),
+                        jsonString(cpu));
             } else {
                 out.printf("| model | backend | threads | test | t/s |%n|---|---|---|---|---|%n");
                 if (prompt > 0) {
@@ -128,6 +130,7 @@ final class BenchCommand implements Callable<Integer> {
                     out.printf("| %s | %s | %d | tg%d | %.2f |%n", name, m.backendName(), cores, gen, tgMed);
                 }
                 out.printf("load %.2f s, peak RSS %.1f MiB (median of %d)%n", loadS, rss / 1048576.0, reps);
+                out.printf("cpu: %s, %d cores available%n", cpu, Runtime.getRuntime().availableProcessors());
                 if (pages.residentBytes() > 0) {
                     double huge = 100.0 * pages.hugePageBytes() / pages.residentBytes();
                     out.printf("mapped weights: %.1f MiB resident, %.0f%% of it in 2 MiB pages%s%n",
@@ -138,6 +141,51 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private static String jsonString(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** /proc/cpuinfo, or no lines where there is no such file (not Linux) or it cannot be read. */
+    static List<String> cpuinfo() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo"));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Which processor the numbers come from, from cpuinfo text: the first core's model name with its family and model
+     * numbers where the file has them ({@code "AMD EPYC (family 25, model 17)"}: machines sold under one name differ,
+     * and speeds are comparable on one machine only); {@code os.arch} where it has no model name.
+     */
+    static String cpuDescription(List<String> cpuinfo) {
+        String name = null;
+        String family = null;
+        String model = null;
+        for (String line : cpuinfo) {
+            int colon = line.indexOf(':');
+            if (line.isBlank() && name != null) {
+                break; // the first processor's block only
+            }
+            if (colon < 0) {
+                continue;
+            }
+            String key = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            switch (key) {
+                case "model name" -> name = name == null ? value : name;
+                case "cpu family" -> family = family == null ? value : family;
+                case "model" -> model = model == null ? value : model;
+                default -> { }
+            }
+        }
+        if (name == null || name.isEmpty()) {
+            return System.getProperty("os.arch");
+        }
+        return family != null && model != null ? name + " (family " + family + ", model " + model + ")" : name;
     }
 
     private static int[] randomTokens(SplittableRandom rnd, int n, int vocab) {

@@ -64,6 +64,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void cpuIsTheFirstProcessorsModelNameFamilyAndModel() {
+        List<String> amd = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25", "model\t\t: 17",
+                "model name\t: AMD EPYC", "stepping\t: 1", "", "processor\t: 1", "cpu family\t: 26", "model\t\t: 2",
+                "model name\t: Other");
+        assertThat(BenchCommand.cpuDescription(amd)).isEqualTo("AMD EPYC (family 25, model 17)");
+        // an Arm kernel's cpuinfo has no model name: the JVM's architecture instead
+        assertThat(BenchCommand.cpuDescription(List.of("processor\t: 0", "BogoMIPS\t: 50.00", "CPU part\t: 0xd40")))
+                .isEqualTo(System.getProperty("os.arch"));
+        assertThat(BenchCommand.cpuDescription(List.of())).isEqualTo(System.getProperty("os.arch"));
+        assertThat(BenchCommand.cpuDescription(List.of("model name\t: Some CPU"))).isEqualTo("Some CPU");
+    }
+
+    @Test
     void jsonReportsSpeedsLoadRssAndTheMappedPages() {
         Path demo = Path.of(System.getProperty("user.dir")).getParent().resolve("models/stories260K.gguf");
         StringWriter out = new StringWriter();
@@ -76,7 +89,8 @@ class BenchCommandTest {
                 .contains("\"model\":\"stories260K.gguf\"", "\"threads\":1", "\"n_prompt\":8", "\"n_gen\":4")
                 .containsPattern("\"pp_tokens_per_s\":[1-9][0-9.]*,")
                 .containsPattern("\"tg_tokens_per_s\":[1-9][0-9.]*,")
-                .containsPattern("\"mapped_huge_page_bytes\":[0-9]+,");
+                .containsPattern("\"mapped_huge_page_bytes\":[0-9]+,")
+                .containsPattern("\"cpu\":\"[^\"]+\"}$");
         if (Files.isReadable(Path.of("/proc/self/smaps"))) {
             assertThat(json).containsPattern("\"mapped_resident_bytes\":[1-9][0-9]*,");
         }

@@ -633,6 +633,8 @@ public final class VectorKernels extends Kernels {
         float[] panel = new float[0];
         MemorySegment panelSegment = MemorySegment.ofArray(panel);
         int panelBase;
+        /** Calls since panelBase was last asked for (see matRowsBatched). */
+        int sinceAsked;
         /**
          * The panel's scales per 32 columns, block b's PANEL values at {@code panelD[b * PANEL]}: Q8_0's block scales,
          * Q4_K's {@code d * scale} of each sub-block.
@@ -647,6 +649,7 @@ public final class VectorKernels extends Kernels {
             if (panel.length < PANEL * n + ArrayAlignment.LINE_FLOATS) {
                 panel = new float[PANEL * n + ArrayAlignment.LINE_FLOATS];
                 panelSegment = MemorySegment.ofArray(panel);
+                sinceAsked = 0;
                 panelD = new float[PANEL * n / 32];
                 panelMins = new float[PANEL * n / 32];
             }
@@ -667,6 +670,11 @@ public final class VectorKernels extends Kernels {
             case F32, F16, BF16 -> cols % 16 == 0;
             default -> false;
         };
+    }
+
+    /** Whether prepare packs these activations for the panel kernels (matRowsBatched then takes them). */
+    private static boolean packs(GgmlType type, int rows, int cols) {
+        return rows >= BATCH_MIN && (panelType(type, cols) || type == GgmlType.Q8_0);
     }
 
     @Override
@@ -693,7 +701,7 @@ public final class VectorKernels extends Kernels {
                 }
             }
         }
-        if (rows >= BATCH_MIN && (panelType(type, cols) || type == GgmlType.Q8_0)) {
+        if (packs(type, rows, cols)) {
             switch (type) {
                 case Q8_0 -> packActivations(a, rows, cols, Q8_TOKENS, 32, false);
                 case Q4_K -> packPairs(a, rows, cols);
@@ -804,7 +812,11 @@ public final class VectorKernels extends Kernels {
         int nb = cols / 32;
         long chunkBytes = type.rowBytes(256);
         PanelScratch s = panelScratch.get().ensure(cols);
-        s.panelBase = ArrayAlignment.floatsToLine(s.panelSegment); // asked per call: the collector may move arrays
+        // asked again every 64 calls, as the collector may move the array (a stale answer costs speed, not results:
+        // a call writes and reads its panel at one offset); asking every call took 2% of a prefill (a downcall each)
+        if (s.sinceAsked++ % 64 == 0) {
+            s.panelBase = ArrayAlignment.floatsToLine(s.panelSegment);
+        }
         for (int r = r0; r < r1; r += PANEL) {
             int m = Math.min(PANEL, r1 - r);
             if (m < PANEL) { // a last panel's missing rows: zeros (their sums are never stored)
