@@ -622,7 +622,7 @@ public final class VectorKernels extends Kernels {
     /** Tokens per Q8_0 prefill tile: 12 block sums and 12 totals in registers. */
     static final int Q8_TOKENS = 6;
 
-    /** Tokens per Q4_K prefill tile (panelTileQ4K): 12 int16 and 12 float sums in registers. */
+    /** Tokens per Q4_K prefill tile (panelTileQ4K): 6 int16 and 6 float sums in registers per half panel. */
     static final int PAIR_TOKENS = 6;
 
     /** A worker's prefill scratch: one panel of decoded rows, transposed, and the tile's sums. */
@@ -858,8 +858,10 @@ public final class VectorKernels extends Kernels {
                             s.sums);
                 } else if (pairs) {
                     panelMinsQ4K(s.panelMins, a.packedMins, g * nb * width, cols, s.sums);
-                    panelTileQ4K(s.panel, s.panelBase, s.panelD, a.packedPairs, g * cols / 2 * width, a.packedScales,
-                            g * (cols / 256) * width, cols, s.sums);
+                    for (int half = 0; half < 2; half++) {
+                        panelTileQ4K(s.panel, s.panelBase, half, s.panelD, a.packedPairs, g * cols / 2 * width,
+                                a.packedScales, g * (cols / 256) * width, cols, s.sums);
+                    }
                 } else {
                     panelTile(s.panel, s.panelBase, a.packed, x, cols, s.sums);
                 }
@@ -1116,121 +1118,77 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * Q4_K against a panel of int16 pairs (decodeRowQ4KPairs), tiles of PAIR_TOKENS tokens (packPairs), adding to the
-     * sums panelMinsQ4K left in {@code sums}. Per 32-column sub-block, the exact integer sums of its products as
-     * ggml's Q4_K dot makes them, for 32 rows x 6 tokens: one int16 multiply per two columns and a row vector (vpmullw,
-     * 32 products an instruction against a float FMA's 16), summed in the int16 lanes (16 products of at most
-     * 15 * 127: below 2^15), then the lane pairs in int32; then {@code acc += (dw * scale) * dx * sum} per row and
-     * token. sums[32 j + i] as in panelTile. Written out like the other tiles (sums in arrays or loops over the tokens
-     * would live in memory), and kept small: with the mins' terms in here too, C2 left some of the last vector
-     * operations of the method as calls (boxing the sums) in about one test JVM in five.
+     * Q4_K against half a panel of int16 pairs (decodeRowQ4KPairs: rows {@code 16 * half} to {@code 16 * half + 15}),
+     * a tile of PAIR_TOKENS tokens (packPairs), adding to the sums panelMinsQ4K left in {@code sums}. Per 32-column
+     * sub-block, the exact integer sums of its products as ggml's Q4_K dot makes them, for 16 rows x 6 tokens: one
+     * int16 multiply per two columns (vpmullw, 32 products an instruction against a float FMA's 16), summed in the
+     * int16 lanes (16 products of at most 15 * 127: below 2^15), then the lane pairs in int32; then
+     * {@code acc += (dw * scale) * dx * sum} per row and token. sums[32 j + i] as in panelTile. Written out like the
+     * other tiles (sums in arrays or loops over the tokens would live in memory), and small: over the whole panel
+     * (24 sums in registers, as panelTileQ8), C2 left some of the method's last vector operations as calls, boxing
+     * the sums, in one test JVM in five to ten (KernelAllocationTest).
      */
-    private static void panelTileQ4K(float[] panel, int pb, float[] ps, int[] xp, int x, float[] xd, int xdo,
-                                     int cols, float[] sums) {
-        // ints to floats without VectorSupport.convert: for |v| < 2^22 the float with bits 0x4B400000 + v is
-        // 1.5 * 2^23 + v, exactly, and a pair sum is at most 2 * 16 * 15 * 127 = 60960
+    private static void panelTileQ4K(float[] panel, int pb, int half, float[] ps, int[] xp, int x, float[] xd,
+                                     int xdo, int cols, float[] sums) {
+        // ints to floats without VectorSupport.convert, whose intrinsic failed most often of all here: for
+        // |v| < 2^22 the float with bits 0x4B400000 + v is 1.5 * 2^23 + v, exactly (a pair sum is at most 60960)
         IntVector magicBits = IntVector.broadcast(I512, 0x4B400000);
         FloatVector magic = FloatVector.broadcast(F512, 0x1.8p23f);
-        FloatVector a0 = FloatVector.fromArray(F512, sums, 0);
-        FloatVector b0 = FloatVector.fromArray(F512, sums, 16);
-        FloatVector a1 = FloatVector.fromArray(F512, sums, 32);
-        FloatVector b1 = FloatVector.fromArray(F512, sums, 48);
-        FloatVector a2 = FloatVector.fromArray(F512, sums, 64);
-        FloatVector b2 = FloatVector.fromArray(F512, sums, 80);
-        FloatVector a3 = FloatVector.fromArray(F512, sums, 96);
-        FloatVector b3 = FloatVector.fromArray(F512, sums, 112);
-        FloatVector a4 = FloatVector.fromArray(F512, sums, 128);
-        FloatVector b4 = FloatVector.fromArray(F512, sums, 144);
-        FloatVector a5 = FloatVector.fromArray(F512, sums, 160);
-        FloatVector b5 = FloatVector.fromArray(F512, sums, 176);
+        int h = 16 * half;
+        FloatVector a0 = FloatVector.fromArray(F512, sums, 0 + h);
+        FloatVector a1 = FloatVector.fromArray(F512, sums, 32 + h);
+        FloatVector a2 = FloatVector.fromArray(F512, sums, 64 + h);
+        FloatVector a3 = FloatVector.fromArray(F512, sums, 96 + h);
+        FloatVector a4 = FloatVector.fromArray(F512, sums, 128 + h);
+        FloatVector a5 = FloatVector.fromArray(F512, sums, 160 + h);
         for (int blk = 0; blk < cols / 32; blk++) {
-            ShortVector s0 = ShortVector.zero(S512), t0 = s0, s1 = s0, t1 = s0, s2 = s0, t2 = s0;
-            ShortVector s3 = s0, t3 = s0, s4 = s0, t4 = s0, s5 = s0, t5 = s0;
+            ShortVector s0 = ShortVector.zero(S512), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
             for (int p = 16 * blk; p < 16 * blk + 16; p++) {
-                ShortVector lo = FloatVector.fromArray(F512, panel, pb + p * PANEL).reinterpretAsShorts();
-                ShortVector hi = FloatVector.fromArray(F512, panel, pb + p * PANEL + 16).reinterpretAsShorts();
+                ShortVector w = FloatVector.fromArray(F512, panel, pb + p * PANEL + h).reinterpretAsShorts();
                 int xk = x + p * PAIR_TOKENS;
-                ShortVector v;
-                v = IntVector.broadcast(I512, xp[xk]).reinterpretAsShorts();
-                s0 = s0.add(lo.mul(v));
-                t0 = t0.add(hi.mul(v));
-                v = IntVector.broadcast(I512, xp[xk + 1]).reinterpretAsShorts();
-                s1 = s1.add(lo.mul(v));
-                t1 = t1.add(hi.mul(v));
-                v = IntVector.broadcast(I512, xp[xk + 2]).reinterpretAsShorts();
-                s2 = s2.add(lo.mul(v));
-                t2 = t2.add(hi.mul(v));
-                v = IntVector.broadcast(I512, xp[xk + 3]).reinterpretAsShorts();
-                s3 = s3.add(lo.mul(v));
-                t3 = t3.add(hi.mul(v));
-                v = IntVector.broadcast(I512, xp[xk + 4]).reinterpretAsShorts();
-                s4 = s4.add(lo.mul(v));
-                t4 = t4.add(hi.mul(v));
-                v = IntVector.broadcast(I512, xp[xk + 5]).reinterpretAsShorts();
-                s5 = s5.add(lo.mul(v));
-                t5 = t5.add(hi.mul(v));
+                s0 = s0.add(w.mul(IntVector.broadcast(I512, xp[xk]).reinterpretAsShorts()));
+                s1 = s1.add(w.mul(IntVector.broadcast(I512, xp[xk + 1]).reinterpretAsShorts()));
+                s2 = s2.add(w.mul(IntVector.broadcast(I512, xp[xk + 2]).reinterpretAsShorts()));
+                s3 = s3.add(w.mul(IntVector.broadcast(I512, xp[xk + 3]).reinterpretAsShorts()));
+                s4 = s4.add(w.mul(IntVector.broadcast(I512, xp[xk + 4]).reinterpretAsShorts()));
+                s5 = s5.add(w.mul(IntVector.broadcast(I512, xp[xk + 5]).reinterpretAsShorts()));
             }
-            // int16 lane pairs summed into their int32 lane as (x + (x << 16)) >> 16, as the one-token kernels do
-            FloatVector dlo = FloatVector.fromArray(F512, ps, blk * PANEL);
-            FloatVector dhi = FloatVector.fromArray(F512, ps, blk * PANEL + 16);
+            // int16 lane pairs summed in int32 as (x >> 16) + ((x << 16) >> 16): the one-token kernels' (x + (x << 16))
+            // >> 16 adds them in the upper int16 half, where two sums of 16 products (up to 30480 each) overflow
+            FloatVector d = FloatVector.fromArray(F512, ps, blk * PANEL + h);
             int xs = xdo + blk / 8 * PAIR_TOKENS;
-            FloatVector v;
             IntVector i;
-            v = FloatVector.broadcast(F512, xd[xs]);
             i = s0.reinterpretAsInts();
-            a0 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            a0 = d.mul(FloatVector.broadcast(F512, xd[xs])).fma(i.lanewise(VectorOperators.ASHR, 16)
+                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(magicBits).reinterpretAsFloats().sub(magic), a0);
-            i = t0.reinterpretAsInts();
-            b0 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .add(magicBits).reinterpretAsFloats().sub(magic), b0);
-            v = FloatVector.broadcast(F512, xd[xs + 1]);
             i = s1.reinterpretAsInts();
-            a1 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            a1 = d.mul(FloatVector.broadcast(F512, xd[xs + 1])).fma(i.lanewise(VectorOperators.ASHR, 16)
+                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(magicBits).reinterpretAsFloats().sub(magic), a1);
-            i = t1.reinterpretAsInts();
-            b1 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .add(magicBits).reinterpretAsFloats().sub(magic), b1);
-            v = FloatVector.broadcast(F512, xd[xs + 2]);
             i = s2.reinterpretAsInts();
-            a2 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            a2 = d.mul(FloatVector.broadcast(F512, xd[xs + 2])).fma(i.lanewise(VectorOperators.ASHR, 16)
+                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(magicBits).reinterpretAsFloats().sub(magic), a2);
-            i = t2.reinterpretAsInts();
-            b2 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .add(magicBits).reinterpretAsFloats().sub(magic), b2);
-            v = FloatVector.broadcast(F512, xd[xs + 3]);
             i = s3.reinterpretAsInts();
-            a3 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            a3 = d.mul(FloatVector.broadcast(F512, xd[xs + 3])).fma(i.lanewise(VectorOperators.ASHR, 16)
+                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(magicBits).reinterpretAsFloats().sub(magic), a3);
-            i = t3.reinterpretAsInts();
-            b3 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .add(magicBits).reinterpretAsFloats().sub(magic), b3);
-            v = FloatVector.broadcast(F512, xd[xs + 4]);
             i = s4.reinterpretAsInts();
-            a4 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            a4 = d.mul(FloatVector.broadcast(F512, xd[xs + 4])).fma(i.lanewise(VectorOperators.ASHR, 16)
+                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(magicBits).reinterpretAsFloats().sub(magic), a4);
-            i = t4.reinterpretAsInts();
-            b4 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .add(magicBits).reinterpretAsFloats().sub(magic), b4);
-            v = FloatVector.broadcast(F512, xd[xs + 5]);
             i = s5.reinterpretAsInts();
-            a5 = dlo.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            a5 = d.mul(FloatVector.broadcast(F512, xd[xs + 5])).fma(i.lanewise(VectorOperators.ASHR, 16)
+                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(magicBits).reinterpretAsFloats().sub(magic), a5);
-            i = t5.reinterpretAsInts();
-            b5 = dhi.mul(v).fma(i.add(i.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .add(magicBits).reinterpretAsFloats().sub(magic), b5);
         }
-        a0.intoArray(sums, 0);
-        b0.intoArray(sums, 16);
-        a1.intoArray(sums, 32);
-        b1.intoArray(sums, 48);
-        a2.intoArray(sums, 64);
-        b2.intoArray(sums, 80);
-        a3.intoArray(sums, 96);
-        b3.intoArray(sums, 112);
-        a4.intoArray(sums, 128);
-        b4.intoArray(sums, 144);
-        a5.intoArray(sums, 160);
-        b5.intoArray(sums, 176);
+        a0.intoArray(sums, 0 + h);
+        a1.intoArray(sums, 32 + h);
+        a2.intoArray(sums, 64 + h);
+        a3.intoArray(sums, 96 + h);
+        a4.intoArray(sums, 128 + h);
+        a5.intoArray(sums, 160 + h);
     }
 
     /**

@@ -177,6 +177,61 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The Q4_K prefill kernel sums 16 products in an int16 lane and two lanes in an int32 one: with every four-bit value
+     * 15, every scale 63 and the activations at +-127, its sums reach 16 x 15 x 127 = 30480 a lane (int16 holds
+     * 32767) and 60960 a pair, both signs. Any overflow would be far off the exact product.
+     */
+    @Test
+    void q4kPrefillSumsHoldTheirLargestValues() {
+        GgmlType type = GgmlType.Q4_K;
+        int rows = VectorKernels.PANEL;
+        int cols = 512;
+        int tokens = VectorKernels.PAIR_TOKENS + 1;
+        MemorySegment w = Arena.ofAuto().allocate(type.rowBytes(cols) * rows);
+        for (long bo = 0; bo < w.byteSize(); bo += 144) {
+            w.set(Kernels.LE_SHORT, bo, Float.floatToFloat16(0.01f)); // d
+            w.set(Kernels.LE_SHORT, bo + 2, Float.floatToFloat16(0.02f)); // dmin (the mins are 0)
+            for (int j = 0; j < 4; j++) {
+                w.set(ValueLayout.JAVA_BYTE, bo + 4 + j, (byte) 0xFF); // scales 0-3: 63; top bits of 4-7: 3
+                w.set(ValueLayout.JAVA_BYTE, bo + 8 + j, (byte) 0); // mins 0-3: 0; top bits of 4-7: 0
+                w.set(ValueLayout.JAVA_BYTE, bo + 12 + j, (byte) 0x0F); // scales 4-7 low bits 15, mins 4-7 low bits 0
+            }
+            for (int i = 0; i < 128; i++) {
+                w.set(ValueLayout.JAVA_BYTE, bo + 16 + i, (byte) 0xFF);
+            }
+        }
+        float[] x = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++) {
+            for (int i = 0; i < cols; i++) {
+                // Q8_K maps the value of largest magnitude (the first such) to -127: all equal gives -127 everywhere,
+                // a first value of the other sign +127 for all the rest
+                x[t * cols + i] = t % 2 == 0 ? 1.5f : (i % 256 == 0 ? -2f : 2f);
+            }
+        }
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(type, x, tokens, cols, a);
+        assertThat(a.packedType).isEqualTo(type);
+        assertThat(a.q[0]).isEqualTo((byte) -127);
+        assertThat(a.q[cols + 1]).isEqualTo((byte) 127);
+        float[] out = new float[tokens * rows];
+        VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, out, rows, null);
+        float[] dq = new float[cols];
+        float[] xq = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++) {
+            dequantizeActivations(type, a, t, cols, xq);
+        }
+        for (int r = 0; r < rows; r++) {
+            Kernels.dequantizeRow(type, w, r * type.rowBytes(cols), dq, 0, cols);
+            assertThat(dq[0]).isEqualTo(0.01f * 63 * 15, org.assertj.core.data.Offset.offset(0.01f)); // d rounded to f16
+            for (int t = 0; t < tokens; t++) {
+                double[] exact = exactDot(dq, xq, t, cols);
+                assertThat((double) out[t * rows + r]).as("row %d token %d", r, t)
+                        .isCloseTo(exact[0], org.assertj.core.data.Offset.offset(1e-5 * exact[1]));
+            }
+        }
+    }
+
     /** The AVX-512 Q4_K and Q6_K kernels' activations: each super-block of the int16 values permuted by its table. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
