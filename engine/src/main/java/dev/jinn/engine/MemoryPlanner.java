@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * <p>Scratch, in float32 values: per session, the activations of one prefill batch
  * ({@code batch × (4·hidden + 2·kvDim + 2·ffn)}) and two logits rows; per thread of the backend, the attention
  * working set ({@code 2·context·headDim + context}). Besides, the CPU backend's prepared copies of a batch's mat-mul
- * inputs (int8, two int16 layouts and packed floats: 9 bytes a value, for the widest input, ffn, and a hidden-wide
- * one at once): {@code 9 × batch × (ffn + hidden)} bytes.
+ * inputs (int8, two int16 layouts, packed floats and packed int16 pairs for Q4_K: 11 bytes a value, for the widest
+ * input, ffn, and a hidden-wide one at once): {@code 11 × batch × (ffn + hidden)} bytes.
  */
 public final class MemoryPlanner {
     private MemoryPlanner() {}
@@ -100,7 +100,7 @@ public final class MemoryPlanner {
         long kvDim = (long) c.kvHeads() * c.headDim();
         long session = (long) batchSize * (4L * c.hidden() + 2 * kvDim + 2L * c.ffn()) + 2L * c.vocabSize();
         long perThread = 2L * contextLength * c.headDim() + contextLength;
-        long prepared = 9L * batchSize * (c.ffn() + c.hidden());
+        long prepared = 11L * batchSize * (c.ffn() + c.hidden());
         return 4 * (session + threads * perThread) + prepared;
     }
 }
