@@ -76,10 +76,7 @@ class KernelsTest {
         QuantizedActivations av = new QuantizedActivations(); // the vector kernels' own preparation (batched extras)
         VECTOR.prepare(type, x, tokens, cols, av);
         float[] dq = new float[cols];
-        float[] xq = new float[tokens * cols];
-        for (int t = 0; t < tokens; t++) {
-            dequantizeActivations(type, a, t, cols, xq);
-        }
+        float[] xq = dequantizeActivations(type, a, tokens, cols);
         double[] refs = new double[tokens * rows];
         double[] mags = new double[tokens * rows];
         for (int r = 0; r < rows; r++) {
@@ -150,10 +147,7 @@ class KernelsTest {
         VECTOR.matRows(type, w, type.rowBytes(cols), r0, r1, a, tokens, cols, withBias, rows, bias);
         VECTOR.matRows(type, w, type.rowBytes(cols), r0, r1, a, tokens, cols, noBias, rows, null);
         float[] dq = new float[cols];
-        float[] xq = new float[tokens * cols];
-        for (int t = 0; t < tokens; t++) {
-            dequantizeActivations(type, a, t, cols, xq);
-        }
+        float[] xq = dequantizeActivations(type, a, tokens, cols);
         for (int r = 0; r < rows; r++) {
             Kernels.dequantizeRow(type, w, r * type.rowBytes(cols), dq, 0, cols);
             for (int t = 0; t < tokens; t++) {
@@ -217,10 +211,7 @@ class KernelsTest {
         float[] out = new float[tokens * rows];
         VECTOR.matRows(type, w, type.rowBytes(cols), 0, rows, a, tokens, cols, out, rows, null);
         float[] dq = new float[cols];
-        float[] xq = new float[tokens * cols];
-        for (int t = 0; t < tokens; t++) {
-            dequantizeActivations(type, a, t, cols, xq);
-        }
+        float[] xq = dequantizeActivations(type, a, tokens, cols);
         for (int r = 0; r < rows; r++) {
             Kernels.dequantizeRow(type, w, r * type.rowBytes(cols), dq, 0, cols);
             assertThat(dq[0]).isEqualTo(0.01f * 63 * 15, org.assertj.core.data.Offset.offset(0.01f)); // d rounded to f16
@@ -265,6 +256,15 @@ class KernelsTest {
             mag += Math.abs((double) dq[i] * xq[t * cols + i]);
         }
         return new double[] {ref, mag};
+    }
+
+    /** All {@code tokens} rows of the activations as the integer kernels see them. */
+    static float[] dequantizeActivations(GgmlType type, QuantizedActivations a, int tokens, int cols) {
+        float[] xq = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++) {
+            dequantizeActivations(type, a, t, cols, xq);
+        }
+        return xq;
     }
 
     /** The activations as the integer kernels see them. */
