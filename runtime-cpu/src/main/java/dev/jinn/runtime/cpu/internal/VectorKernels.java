@@ -660,9 +660,9 @@ public final class VectorKernels extends Kernels {
     private final ThreadLocal<PanelScratch> panelScratch = ThreadLocal.withInitial(PanelScratch::new);
 
     /**
-     * Whether prefill of {@code type} takes panelTile (a row decoder to floats exists; Q8_0 takes panelTileQ8). Rows
-     * of F32, F16 and BF16 need a multiple of 16 columns (the transposition's blocks); every other row goes through
-     * the one-token kernels.
+     * Whether prefill of {@code type} takes panelTile (a row decoder to floats exists; Q4_K takes panelTileQ4K, Q8_0
+     * panelTileQ8). Rows of F32, F16 and BF16 need a multiple of 16 columns (the transposition's blocks); every other
+     * row goes through the one-token kernels.
      */
     private static boolean panelType(GgmlType type, int cols) {
         return switch (type) {
