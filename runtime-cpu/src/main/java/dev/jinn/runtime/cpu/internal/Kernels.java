@@ -100,7 +100,7 @@ public abstract class Kernels {
             }
             case Q4_K, Q5_K, Q6_K -> {
                 a.ensureQuants(rows * cols, rows * cols / 256, rows * cols / 16);
-                quantizeQ8K(x, rows * cols, a.q, a.d, a.bsums);
+                quantizeK(x, rows * cols, a.q, a.d, a.bsums);
                 widen(a.q, a.q16, rows * cols);
                 for (int j = 0; j < rows * cols / 32; j++) {
                     a.bsum32[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
@@ -131,43 +131,56 @@ public abstract class Kernels {
         }
     }
 
+    /**
+     * The K-quants' activations as Q8_K ({@link #quantizeQ8K}); a subclass may do the same faster, with the same
+     * results bit for bit.
+     */
+    protected void quantizeK(float[] x, int n, byte[] q, float[] d, int[] bsums) {
+        quantizeQ8K(x, n, q, d, bsums);
+    }
+
     /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, 16-value sums. */
     static void quantizeQ8K(float[] x, int n, byte[] q, float[] d, int[] bsums) {
         for (int b = 0; b < n / 256; b++) {
-            int base = b * 256;
-            float max = 0;
-            float amax = 0;
-            for (int j = 0; j < 256; j++) {
-                float ax = Math.abs(x[base + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[base + j];
-                }
+            quantizeQ8KBlock(x, b, q, d, bsums);
+        }
+    }
+
+    /** Block {@code b} (values {@code 256 b} on) of {@link #quantizeQ8K}. */
+    static void quantizeQ8KBlock(float[] x, int b, byte[] q, float[] d, int[] bsums) {
+        int base = b * 256;
+        float max = 0;
+        float amax = 0;
+        for (int j = 0; j < 256; j++) {
+            float ax = Math.abs(x[base + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[base + j];
             }
-            if (amax == 0) {
-                d[b] = 0;
-                for (int j = 0; j < 256; j++) {
-                    q[base + j] = 0;
-                }
-                for (int j = 0; j < 16; j++) {
-                    bsums[b * 16 + j] = 0;
-                }
-                continue;
-            }
-            float iscale = -127.0f / max;
+        }
+        if (amax == 0) {
+            d[b] = 0;
             for (int j = 0; j < 256; j++) {
-                int v = (int) Math.rint(iscale * x[base + j]);
-                q[base + j] = (byte) Math.min(127, v);
+                q[base + j] = 0;
             }
             for (int j = 0; j < 16; j++) {
-                int s = 0;
-                for (int l = 0; l < 16; l++) {
-                    s += q[base + j * 16 + l];
-                }
-                bsums[b * 16 + j] = s;
+                bsums[b * 16 + j] = 0;
             }
-            d[b] = 1 / iscale;
+            return;
         }
+        float iscale = -127.0f / max;
+        for (int j = 0; j < 256; j++) {
+            int v = (int) Math.rint(iscale * x[base + j]);
+            q[base + j] = (byte) Math.min(127, v);
+        }
+        for (int j = 0; j < 16; j++) {
+            int s = 0;
+            for (int l = 0; l < 16; l++) {
+                s += q[base + j * 16 + l];
+            }
+            bsums[b * 16 + j] = s;
+        }
+        d[b] = 1 / iscale;
     }
 
     /**

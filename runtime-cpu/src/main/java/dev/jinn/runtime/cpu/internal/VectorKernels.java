@@ -672,6 +672,50 @@ public final class VectorKernels extends Kernels {
         };
     }
 
+    /**
+     * {@link Kernels#quantizeQ8K}, sixteen values a vector, with the same results bit for bit: the largest magnitude
+     * by a lane maximum (exact), the signed value by the first lane that holds it (the scalar loop keeps the first),
+     * {@code rint} as {@code (y + 1.5 * 2^23) - 1.5 * 2^23} (round half to even, exact for |y| < 2^22; here |y| <= 127),
+     * and a 16-value sum per vector. Blocks of zeros or with a NaN go to the scalar code, whose comparisons skip NaN.
+     * It runs on the calling thread before every mat-mul's workers start.
+     */
+    @Override
+    protected void quantizeK(float[] x, int n, byte[] q, float[] d, int[] bsums) {
+        FloatVector round = FloatVector.broadcast(F512, 0x1.8p23f);
+        IntVector top = IntVector.broadcast(I512, 127); // explicit broadcasts: see "kernel rules" above
+        for (int b = 0; b < n / 256; b++) {
+            int base = b * 256;
+            FloatVector m = FloatVector.zero(F512);
+            for (int j = 0; j < 256; j += 16) {
+                m = m.max(FloatVector.fromArray(F512, x, base + j).lanewise(VectorOperators.ABS));
+            }
+            float amax = m.reduceLanes(VectorOperators.MAX);
+            if (amax == 0 || Float.isNaN(amax)) {
+                quantizeQ8KBlock(x, b, q, d, bsums);
+                continue;
+            }
+            float max = 0;
+            FloatVector target = FloatVector.broadcast(F512, amax);
+            for (int j = 0; j < 256; j += 16) {
+                jdk.incubator.vector.VectorMask<Float> at = FloatVector.fromArray(F512, x, base + j)
+                        .lanewise(VectorOperators.ABS).eq(target);
+                if (at.anyTrue()) {
+                    max = x[base + j + at.firstTrue()];
+                    break;
+                }
+            }
+            float iscale = -127.0f / max;
+            FloatVector s = FloatVector.broadcast(F512, iscale);
+            for (int j = 0; j < 256; j += 16) {
+                IntVector v = ((IntVector) FloatVector.fromArray(F512, x, base + j).mul(s).add(round).sub(round)
+                        .convert(VectorOperators.F2I, 0)).min(top);
+                ((ByteVector) v.convertShape(VectorOperators.I2B, B128, 0)).intoArray(q, base + j);
+                bsums[b * 16 + j / 16] = v.reduceLanes(VectorOperators.ADD);
+            }
+            d[b] = 1 / iscale;
+        }
+    }
+
     /** Whether prepare packs these activations for the panel kernels (matRowsBatched then takes them). */
     private static boolean packs(GgmlType type, int rows, int cols) {
         return rows >= BATCH_MIN && (panelType(type, cols) || type == GgmlType.Q8_0);
@@ -683,23 +727,8 @@ public final class VectorKernels extends Kernels {
         super.prepare(type, x, rows, cols, a);
         if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) { // the one-token kernels' layouts (Q4K_ACT, Q6K_ACT)
             a.ensureQ16p(rows * cols);
-            byte[] indexes = type == GgmlType.Q4_K ? Q4K_ACT_BYTES : Q6K_ACT_BYTES;
-            byte[] firstHalf = type == GgmlType.Q4_K ? Q4K_FIRST_HALF : Q6K_FIRST_HALF;
-            for (int base = 0; base < rows * cols; base += 256) {
-                // vector v takes its values from sub-blocks of both halves of the super-block: a permute of each
-                // half's 128 bytes (the same indexes, the layout's values mod 128), the lanes merged by and-masks
-                ByteVector a0 = ByteVector.fromArray(B512, a.q, base);
-                ByteVector a1 = ByteVector.fromArray(B512, a.q, base + 64);
-                ByteVector a2 = ByteVector.fromArray(B512, a.q, base + 128);
-                ByteVector a3 = ByteVector.fromArray(B512, a.q, base + 192);
-                ByteVector first = ByteVector.fromArray(B512, firstHalf, 0);
-                for (int v = 0; v < 8; v++) {
-                    ByteVector index = ByteVector.fromArray(B512, indexes, 64 * v);
-                    ByteVector r = index.selectFrom(a0, a1).and(first).or(index.selectFrom(a2, a3).and(first.not()));
-                    ((ShortVector) r.convertShape(VectorOperators.B2S, S512, 0))
-                            .intoArray(a.q16p, base + 32 * v);
-                }
-            }
+            permuteActivations(a.q, a.q16p, rows * cols, type == GgmlType.Q4_K ? Q4K_ACT_BYTES : Q6K_ACT_BYTES,
+                    type == GgmlType.Q4_K ? Q4K_FIRST_HALF : Q6K_FIRST_HALF);
         }
         if (packs(type, rows, cols)) {
             switch (type) {
@@ -710,6 +739,29 @@ public final class VectorKernels extends Kernels {
                 default -> packActivations(a, rows, cols, TOKENS, 256, true);
             }
             a.packedType = type;
+        }
+    }
+
+    /**
+     * The int8 activations {@code q} widened to int16 in the one-token Q4_K/Q6_K kernels' lane layout, super-block by
+     * super-block, into {@code q16p}. A method of its own: inside prepare, with the quantization and widening C2 inlines
+     * there, its vector operations were left as calls and boxed (2 MB of garbage and twice the time for 256 tokens of
+     * 1536 values, in most JVMs of a harness that prepared nothing else).
+     */
+    private static void permuteActivations(byte[] q, short[] q16p, int n, byte[] indexes, byte[] firstHalf) {
+        ByteVector first = ByteVector.fromArray(B512, firstHalf, 0);
+        for (int base = 0; base < n; base += 256) {
+            // vector v takes its values from sub-blocks of both halves of the super-block: a permute of each
+            // half's 128 bytes (the same indexes, the layout's values mod 128), the lanes merged by and-masks
+            ByteVector a0 = ByteVector.fromArray(B512, q, base);
+            ByteVector a1 = ByteVector.fromArray(B512, q, base + 64);
+            ByteVector a2 = ByteVector.fromArray(B512, q, base + 128);
+            ByteVector a3 = ByteVector.fromArray(B512, q, base + 192);
+            for (int v = 0; v < 8; v++) {
+                ByteVector index = ByteVector.fromArray(B512, indexes, 64 * v);
+                ByteVector r = index.selectFrom(a0, a1).and(first).or(index.selectFrom(a2, a3).and(first.not()));
+                ((ShortVector) r.convertShape(VectorOperators.B2S, S512, 0)).intoArray(q16p, base + 32 * v);
+            }
         }
     }
 

@@ -64,6 +64,23 @@ class KernelAllocationTest {
                 type, rows, cols, tokens).isLessThan(1024);
     }
 
+    /**
+     * Preparing a batch's activations (quantization, the one-token layouts, the panel packing) too: its permutation of
+     * the Q4_K/Q6_K activations boxed every vector in most JVMs of a harness while it was written inside prepare.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void compiledPrepareAllocatesNothing(GgmlType type) {
+        Kernels kernels = new VectorKernels();
+        int tokens = 256; // the engine's prefill batch
+        int cols = 1536;
+        float[] x = KernelsTest.randomFloats(tokens * cols, 15);
+        QuantizedActivations a = new QuantizedActivations();
+        long fewest = fewestBytesPerRound(() -> kernels.prepare(type, x, tokens, cols, a));
+        assertThat(fewest).as("bytes allocated by 200 compiled %s preparations of %d x %d", type, tokens, cols)
+                .isLessThan(1024);
+    }
+
     @Test
     void compiledSwigluAllocatesNothing() {
         Kernels kernels = new VectorKernels();

@@ -223,6 +223,42 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The vector Q8_K quantization gives the scalar one's bytes, scales and sums exactly: random blocks, and blocks
+     * made to hit its edges (all zero, the largest magnitude twice with both signs, values that scale to exact halves,
+     * an infinity, a NaN, a lone tiny value, the largest magnitude in the last lane).
+     */
+    @Test
+    void vectorQ8KQuantizationIsTheScalarOneBitForBit() {
+        int blocks = 40;
+        float[] x = randomFloats(256 * blocks, 31);
+        java.util.Arrays.fill(x, 0, 256, 0f); // block 0: all zero
+        x[256 + 3] = -4f; // block 1: -4 first, then +4: the first decides the sign of the scale
+        x[256 + 10] = 4f;
+        for (int j = 0; j < 256; j++) { // block 2: max -127 scales by 1, so k + 0.5 meets rint's ties to even
+            x[512 + j] = j == 0 ? -127f : (j % 50) - 24.5f;
+        }
+        x[768 + 7] = Float.POSITIVE_INFINITY; // block 3
+        x[1024 + 9] = Float.NaN; // block 4
+        java.util.Arrays.fill(x, 1280, 1536, 0f); // block 5: one tiny value
+        x[1280 + 200] = -1e-30f;
+        x[1536 + 255] = -9f; // block 6: the largest magnitude in the last lane
+        QuantizedActivations scalar = new QuantizedActivations();
+        QuantizedActivations vector = new QuantizedActivations();
+        SCALAR.prepare(GgmlType.Q4_K, x, blocks, 256, scalar);
+        for (int i = 0; i < 3000; i++) { // the last calls run C2's code, whose conversions must keep Java's semantics
+            VECTOR.prepare(GgmlType.Q4_K, x, blocks, 256, vector);
+        }
+        for (int b = 0; b < blocks; b++) {
+            assertThat(java.util.Arrays.copyOfRange(vector.q, 256 * b, 256 * b + 256)).as("block %d values", b)
+                    .isEqualTo(java.util.Arrays.copyOfRange(scalar.q, 256 * b, 256 * b + 256));
+            assertThat(Float.floatToRawIntBits(vector.d[b])).as("block %d scale", b)
+                    .isEqualTo(Float.floatToRawIntBits(scalar.d[b]));
+            assertThat(java.util.Arrays.copyOfRange(vector.bsums, 16 * b, 16 * b + 16)).as("block %d sums", b)
+                    .isEqualTo(java.util.Arrays.copyOfRange(scalar.bsums, 16 * b, 16 * b + 16));
+        }
+    }
+
     /** The AVX-512 Q4_K and Q6_K kernels' activations: each super-block of the int16 values permuted by its table. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
