@@ -64,7 +64,7 @@ class KernelsTest {
 
     @ParameterizedTest
     @CsvSource({"F32,1", "F32,15", "F32,17", "F32,100", "F16,1", "F16,31", "F16,33", "F16,130", "BF16,7", "BF16,48",
-            "BF16,129", "Q8_0,32", "Q8_0,96", "Q8_0,224", "Q4_0,32", "Q4_0,160", "Q4_K,256", "Q4_K,768",
+            "BF16,129", "Q8_0,32", "Q8_0,64", "Q8_0,96", "Q8_0,224", "Q4_0,32", "Q4_0,160", "Q4_K,256", "Q4_K,768",
             "Q5_K,256", "Q5_K,1280", "Q6_K,256", "Q6_K,768"})
     void vectorDotMatchesScalarTwin(GgmlType type, int cols) {
         int rows = 5;
@@ -94,9 +94,6 @@ class KernelsTest {
                         org.assertj.core.data.Offset.offset(1e-5 * mag));
                 assertThat((double) vector).as("%s vector row %d token %d", type, r, t).isCloseTo(scalar,
                         org.assertj.core.data.Offset.offset(1e-5 * mag));
-                if (type == GgmlType.Q8_0) { // both twins follow ggml's lane order exactly (Q4_K: see VectorKernels)
-                    assertThat(Float.floatToRawIntBits(vector)).isEqualTo(Float.floatToRawIntBits(scalar));
-                }
             }
         }
         float[] outS = new float[tokens * rows];
@@ -176,6 +173,46 @@ class KernelsTest {
      * 15, every scale 63 and the activations at +-127, its sums reach 16 x 15 x 127 = 30480 a lane (int16 holds
      * 32767) and 60960 a pair, both signs. Any overflow would be far off the exact product.
      */
+    /**
+     * The one-token Q8_0 kernel sums two products per int16 lane before widening: weights at -128 and activations at
+     * +-127 (Q8_0 activations never reach -128) give 2 x 16256 = 32512 a lane, the most it must hold; and +-127
+     * weights against activations of the other sign the most negative sums. Odd and even block counts.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {32, 64, 96, 1536})
+    void q8DotSumsHoldTheirLargestValues(int cols) {
+        GgmlType type = GgmlType.Q8_0;
+        int rows = 3;
+        MemorySegment w = Arena.ofAuto().allocate(type.rowBytes(cols) * rows);
+        for (long bo = 0; bo < w.byteSize(); bo += 34) {
+            long row = bo / type.rowBytes(cols);
+            w.set(Kernels.LE_SHORT, bo, Float.floatToFloat16(0.01f));
+            for (int i = 0; i < 32; i++) {
+                w.set(ValueLayout.JAVA_BYTE, bo + 2 + i, (byte) (row == 0 ? -128 : row == 1 ? 127 : i % 2 == 0 ? -128 : 127));
+            }
+        }
+        float[] x = new float[2 * cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = 3f; // +127 everywhere
+            x[cols + i] = -3f; // -127 everywhere
+        }
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(type, x, 2, cols, a);
+        assertThat(a.q[0]).isEqualTo((byte) 127);
+        assertThat(a.q[cols]).isEqualTo((byte) -127);
+        float[] dq = new float[cols];
+        float[] xq = dequantizeActivations(type, a, 2, cols);
+        for (int r = 0; r < rows; r++) {
+            long off = r * type.rowBytes(cols);
+            Kernels.dequantizeRow(type, w, off, dq, 0, cols);
+            for (int t = 0; t < 2; t++) {
+                double[] exact = exactDot(dq, xq, t, cols);
+                assertThat((double) VECTOR.dot(type, w, off, a, t, cols)).as("row %d token %d", r, t)
+                        .isCloseTo(exact[0], org.assertj.core.data.Offset.offset(1e-5 * exact[1]));
+            }
+        }
+    }
+
     @Test
     void q4kPrefillSumsHoldTheirLargestValues() {
         GgmlType type = GgmlType.Q4_K;
