@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# llama.cpp, the peer Jinn is measured against, on a machine that can reach Debian's archive but not GitHub.
+#
+#   benchmarks/peer/llama-cpp.sh fetch                   download and unpack it (once; about 12 MB)
+#   benchmarks/peer/llama-cpp.sh run TOOL [ARGS...]      run one of its tools (llama-bench, llama-cli, ...)
+#   benchmarks/peer/llama-cpp.sh compare [-p N] [-n N] [-r N] [-t N] [--rounds K] MODEL.gguf...
+#                                                        llama-bench and `jinn bench` on the same files, alternated
+#
+# It takes the llama.cpp packages of Debian's testing suite (forky: llama.cpp 0.7.0, ggml 0.27.0 at the time of
+# writing) with the C and C++ runtime they were built against, checks them against the archive's signed index
+# (gpgv with this system's debian-archive-keyring, then SHA-256 of the index and of every package), and unpacks them
+# into a folder of their own, nothing installed: the tools run through their own dynamic loader, so the host's
+# libc stays as it is. ggml picks its CPU code at run time from the variants Debian builds (zen4, icelake,
+# haswell, ...); `compare` names the one it loaded.
+#
+# Environment: JINN_PEER_DIR (where it goes; default ~/.cache/jinn/llama.cpp), JINN_PEER_SUITE (default forky),
+# JINN_PEER_MIRROR (default http://deb.debian.org/debian), JINN_PEER_CPU (a ggml CPU variant to load instead of
+# the best one, e.g. haswell).
+set -euo pipefail
+
+DIR=${JINN_PEER_DIR:-$HOME/.cache/jinn/llama.cpp}
+SUITE=${JINN_PEER_SUITE:-forky}
+MIRROR=${JINN_PEER_MIRROR:-http://deb.debian.org/debian}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+PACKAGES=(llama.cpp-tools libllama0 libggml0 libc6 libstdc++6 libgcc-s1 libgomp1 libssl3t64 libzstd1 zlib1g)
+ROOT=$DIR/root
+LIB=$ROOT/usr/lib/x86_64-linux-gnu
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+
+die() { echo "llama-cpp.sh: $*" >&2; exit 1; }
+
+fetch() {
+  [ "$(uname -m)" = x86_64 ] || die "only x86_64 is set up here (found $(uname -m))"
+  for tool in curl gpgv xz dpkg-deb sha256sum; do
+    command -v $tool >/dev/null || die "needs $tool"
+  done
+  [ -r $KEYRING ] || die "needs Debian's archive keyring at $KEYRING (package debian-archive-keyring)"
+  local tmp
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' RETURN
+  curl -fsS "$MIRROR/dists/$SUITE/InRelease" -o "$tmp/InRelease" || die "cannot read $MIRROR/dists/$SUITE/InRelease"
+  gpgv --keyring $KEYRING "$tmp/InRelease" 2>"$tmp/gpgv.log" \
+    || { cat "$tmp/gpgv.log" >&2; die "the signature of $SUITE's InRelease does not verify"; }
+  local want
+  want=$(awk '/^SHA256:/ {s = 1; next} /^[^ ]/ {s = 0} s && $3 == "main/binary-amd64/Packages.xz" {print $1}' \
+    "$tmp/InRelease")
+  [ -n "$want" ] || die "no main/binary-amd64/Packages.xz in $SUITE's InRelease"
+  curl -fsS "$MIRROR/dists/$SUITE/main/binary-amd64/Packages.xz" -o "$tmp/Packages.xz"
+  echo "$want  $tmp/Packages.xz" | sha256sum -c --quiet - || die "Packages.xz does not match its signed SHA-256"
+  xz -d "$tmp/Packages.xz"
+  rm -rf "$ROOT.new" && mkdir -p "$ROOT.new" "$DIR/debs"
+  local p
+  for p in "${PACKAGES[@]}"; do
+    local entry file sum
+    entry=$(awk -v p="$p" 'BEGIN {RS = ""} index($0, "Package: " p "\n") == 1 {print; exit}' "$tmp/Packages")
+    [ -n "$entry" ] || die "package $p is not in $SUITE"
+    file=$(sed -n 's/^Filename: //p' <<<"$entry")
+    sum=$(sed -n 's/^SHA256: //p' <<<"$entry")
+    if ! echo "$sum  $DIR/debs/$(basename "$file")" | sha256sum -c --quiet - >/dev/null 2>&1; then
+      curl -fsS "$MIRROR/$file" -o "$DIR/debs/$(basename "$file")"
+      echo "$sum  $DIR/debs/$(basename "$file")" | sha256sum -c --quiet - || die "$(basename "$file"): wrong SHA-256"
+    fi
+    dpkg-deb -x "$DIR/debs/$(basename "$file")" "$ROOT.new"
+    echo "$(basename "$file")"
+  done
+  rm -rf "$ROOT" && mv "$ROOT.new" "$ROOT"
+  echo "llama.cpp from Debian $SUITE unpacked in $ROOT"
+}
+
+run() {
+  [ $# -ge 1 ] || die "run TOOL [ARGS...]"
+  [ -x "$ROOT/usr/bin/$1" ] || die "no $1 in $ROOT/usr/bin: run '$0 fetch' first"
+  local tool=$1
+  shift
+  # ggml looks for its CPU variants in the system folder unless told which one to load
+  local cpu=${JINN_PEER_CPU:-}
+  if [ -z "$cpu" ]; then
+    cpu=$(best_variant)
+  fi
+  GGML_BACKEND_PATH=$LIB/ggml/backends0/libggml-cpu-$cpu.so \
+    exec "$LIB/ld-linux-x86-64.so.2" --library-path "$LIB:$LIB/llama:$LIB/ggml/backends0" "$ROOT/usr/bin/$tool" "$@"
+}
+
+# The variant ggml's own search would choose (its CPU variants by the instruction sets each needs): the richest one
+# this CPU runs.
+best_variant() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo)
+  has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+  if has avx512f avx512vbmi avx512_vnni avx512_bf16 amx_tile; then echo sapphirerapids
+  elif has avx512f avx512vbmi avx512_vnni avx512_bf16; then echo zen4
+  elif has avx512f avx512_vnni avx512_bf16; then echo cooperlake
+  elif has avx512f avx512vbmi avx512_vnni; then echo icelake
+  elif has avx512f avx512_vnni; then echo cascadelake
+  elif has avx512f; then echo skylakex
+  elif has avx2 fma avx_vnni; then echo alderlake
+  elif has avx2 fma; then echo haswell
+  elif has avx; then echo sandybridge
+  elif has sse4_2; then echo sse42
+  else echo x64
+  fi
+}
+
+compare() {
+  local p=512 n=128 r=3 t rounds=2
+  t=$(nproc)
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -p) p=$2; shift 2 ;;
+      -n) n=$2; shift 2 ;;
+      -r) r=$2; shift 2 ;;
+      -t) t=$2; shift 2 ;;
+      --rounds) rounds=$2; shift 2 ;;
+      -*) die "unknown option $1" ;;
+      *) break ;;
+    esac
+  done
+  [ $# -ge 1 ] || die "compare [-p N] [-n N] [-r N] [-t N] [--rounds K] MODEL.gguf..."
+  [ -x "$REPO/jinn" ] || die "no $REPO/jinn"
+  echo "cpu: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; threads $t;" \
+    "llama.cpp: Debian $SUITE, ggml CPU variant ${JINN_PEER_CPU:-$(best_variant)}"
+  local round m
+  for round in $(seq "$rounds"); do
+    for m in "$@"; do
+      [ -r "$m" ] || die "cannot read $m"
+      "$0" run llama-bench -m "$m" -p "$p" -n "$n" -r "$r" -t "$t" 2>/dev/null \
+        | awk -F'|' -v m="$(basename "$m")" -v k="$round" \
+            '/^\| / && $7 ~ /(pp|tg)[0-9]/ {gsub(/ /, "", $7); gsub(/^ +| +$/, "", $8); print k, m, "llama.cpp", $7, $8}'
+      (cd "$REPO" && ./jinn bench --model "$m" -p "$p" -n "$n" -r "$r" --threads "$t" 2>/dev/null) \
+        | awk -F'|' -v m="$(basename "$m")" -v k="$round" \
+            '/^\| / && $5 ~ /(pp|tg)[0-9]/ {gsub(/ /, "", $5); gsub(/ /, "", $6); print k, m, "jinn", $5, $6}'
+    done
+  done
+}
+
+case ${1:-} in
+  fetch) fetch ;;
+  run) shift; run "$@" ;;
+  compare) shift; compare "$@" ;;
+  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+esac
