@@ -169,14 +169,9 @@ class KernelsTest {
     }
 
     /**
-     * The Q4_K prefill kernel sums 16 products in an int16 lane and two lanes in an int32 one: with every four-bit value
-     * 15, every scale 63 and the activations at +-127, its sums reach 16 x 15 x 127 = 30480 a lane (int16 holds
-     * 32767) and 60960 a pair, both signs. Any overflow would be far off the exact product.
-     */
-    /**
-     * The one-token Q8_0 kernel sums two products per int16 lane before widening: weights at -128 and activations at
-     * +-127 (Q8_0 activations never reach -128) give 2 x 16256 = 32512 a lane, the most it must hold; and +-127
-     * weights against activations of the other sign the most negative sums. Odd and even block counts.
+     * The one-token Q8_0 kernel sums two products per int16 lane before widening: weights at -128 against activations
+     * at +127 give -32512 a lane, against -127 +32512 (Q8_0 activations never reach -128), the most a lane must hold
+     * either way; a row alternating -128 and 127 mixes the signs within a pair. Odd and even block counts.
      */
     @ParameterizedTest
     @ValueSource(ints = {32, 64, 96, 1536})
@@ -188,7 +183,8 @@ class KernelsTest {
             long row = bo / type.rowBytes(cols);
             w.set(Kernels.LE_SHORT, bo, Float.floatToFloat16(0.01f));
             for (int i = 0; i < 32; i++) {
-                w.set(ValueLayout.JAVA_BYTE, bo + 2 + i, (byte) (row == 0 ? -128 : row == 1 ? 127 : i % 2 == 0 ? -128 : 127));
+                int q = row == 0 ? -128 : row == 1 ? 127 : i % 2 == 0 ? -128 : 127;
+                w.set(ValueLayout.JAVA_BYTE, bo + 2 + i, (byte) q);
             }
         }
         float[] x = new float[2 * cols];
@@ -213,6 +209,11 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The Q4_K prefill kernel sums 16 products in an int16 lane and two lanes in an int32 one: with every four-bit value
+     * 15, every scale 63 and the activations at +-127, its sums reach 16 x 15 x 127 = 30480 a lane (int16 holds
+     * 32767) and 60960 a pair, both signs. Any overflow would be far off the exact product.
+     */
     @Test
     void q4kPrefillSumsHoldTheirLargestValues() {
         GgmlType type = GgmlType.Q4_K;
