@@ -5,6 +5,10 @@
 #   benchmarks/peer/llama-cpp.sh run TOOL [ARGS...]      run one of its tools (llama-bench, llama-cli, ...)
 #   benchmarks/peer/llama-cpp.sh compare [-p N] [-n N] [-r N] [-t N] [--rounds K] MODEL.gguf...
 #                                                        llama-bench and `jinn bench` on the same files, alternated
+#   benchmarks/peer/llama-cpp.sh logits [-t N] MODEL.gguf ID,ID,...
+#                                                        Jinn's next-token log-probabilities after every prefix of
+#                                                        the ids against llama.cpp's (its top 10), beside llama.cpp
+#                                                        against itself (one token per micro-batch; its AVX2 build)
 #
 # It takes the llama.cpp packages of Debian's testing suite (forky: llama.cpp 0.7.0, ggml 0.27.0 at the time of
 # writing) with the C and C++ runtime they were built against, checks them against the archive's signed index
@@ -133,9 +137,92 @@ compare() {
   done
 }
 
+# Jinn's logits for a prompt (jinn logits: every position, one batch) against llama-server's top-10 log-probabilities
+# after each prefix; and the same for llama-server with one token per micro-batch (-ub 1: llama.cpp's one-token
+# kernels instead of its batched ones) and with ggml's AVX2 variant (other summation orders): the spread of llama.cpp
+# against itself on this file, the yardstick for Jinn's. A file with many layers amplifies float-order differences
+# (an activation that rounds to the next int8 step in one program and not in the other), random weights more so.
+logits() {
+  local t
+  t=$(nproc)
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -t) t=$2; shift 2 ;;
+      -*) die "unknown option $1" ;;
+      *) break ;;
+    esac
+  done
+  [ $# -eq 2 ] || die "logits [-t N] MODEL.gguf ID,ID,..."
+  local model=$1 ids=$2
+  [ -r "$model" ] || die "cannot read $model"
+  [[ $ids =~ ^[0-9]+(,[0-9]+)*$ ]] || die "token ids must be comma-separated numbers: $ids"
+  command -v python3 >/dev/null || die "needs python3"
+  local tmp
+  tmp=$(mktemp -d)
+  local pids=()
+  trap 'kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' RETURN
+  (cd "$REPO" && ./jinn logits --model "$model" --tokens "$ids" --out "$tmp/jinn.f32" --threads "$t" >/dev/null 2>&1) \
+    || die "jinn logits failed on $model"
+  # the reference (this CPU's best ggml variant, whole prompts), one token per micro-batch, and the AVX2 variant
+  local names=(ref ub1 avx2) ports=() k
+  local cpus=("${JINN_PEER_CPU:-$(best_variant)}" "${JINN_PEER_CPU:-$(best_variant)}" haswell) ubs=(512 1 512)
+  for k in 0 1 2; do
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    JINN_PEER_CPU=${cpus[$k]} "$0" run llama-server -m "$model" -t "$t" -c 1024 -np 1 -ub "${ubs[$k]}" \
+      --host 127.0.0.1 --port "$port" >"$tmp/server-${names[$k]}.log" 2>&1 &
+    pids+=($!)
+    ports+=("$port")
+  done
+  local i up
+  for i in $(seq 600); do
+    up=0
+    for k in 0 1 2; do
+      grep -q "listening on" "$tmp/server-${names[$k]}.log" && up=$((up + 1))
+      kill -0 "${pids[$k]}" 2>/dev/null || { tail -5 "$tmp/server-${names[$k]}.log" >&2; die "llama-server stopped"; }
+    done
+    [ $up -eq 3 ] && break
+    sleep 0.5
+  done
+  python3 - "$tmp/jinn.f32" "$ids" "${ports[@]}" "$(basename "$model")" "${cpus[0]}" <<'PY'
+import json, math, struct, sys, urllib.request
+path, ids, name, cpu = sys.argv[1], [int(x) for x in sys.argv[2].split(',')], sys.argv[6], sys.argv[7]
+batched, single, avx2 = sys.argv[3:6]
+raw = open(path, 'rb').read()
+vocab = len(raw) // 4 // len(ids)
+def top(port, k):
+    body = json.dumps({"prompt": ids[:k], "n_predict": 1, "n_probs": 10, "temperature": 0, "cache_prompt": False})
+    req = urllib.request.Request('http://127.0.0.1:%s/completion' % port, body.encode())
+    return {t['id']: t['logprob'] for t in json.load(urllib.request.urlopen(req))['completion_probabilities'][0]['top_logprobs']}
+stats = {'jinn': [0, 0.0, 0.0, 0], 'llama.cpp -ub 1': [0, 0.0, 0.0, 0], 'llama.cpp haswell': [0, 0.0, 0.0, 0]}
+def add(key, ref, other_top1, other):
+    s = stats[key]
+    s[0] += other_top1 == max(ref, key=ref.get)
+    for i, lp in ref.items():
+        if i in other:
+            d = abs(other[i] - lp)
+            s[1] = max(s[1], d); s[2] += d * d; s[3] += 1
+for k in range(1, len(ids) + 1):
+    ref = top(batched, k)
+    row = struct.unpack_from('<%df' % vocab, raw, (k - 1) * vocab * 4)
+    mx = max(row)
+    lse = mx + math.log(sum(math.exp(x - mx) for x in row))
+    ours = {i: row[i] - lse for i in ref}
+    add('jinn', ref, max(range(vocab), key=row.__getitem__), ours)
+    for key, port in (('llama.cpp -ub 1', single), ('llama.cpp haswell', avx2)):
+        other = top(port, k)
+        add(key, ref, max(other, key=other.get), other)
+print('%s, %d prefixes: the log-probabilities of llama.cpp\'s top 10 after each (llama-server, %s variant, whole '
+      'prompts) against' % (name, len(ids), cpu))
+for key, (agree, worst, sq, n) in stats.items():
+    print('  %-18s top-1 %d/%d, |difference| rms %.4f, max %.4f' % (key, agree, len(ids), math.sqrt(sq / max(n, 1)), worst))
+PY
+}
+
 case ${1:-} in
   fetch) fetch ;;
+  logits) shift; logits "$@" ;;
   run) shift; run "$@" ;;
   compare) shift; compare "$@" ;;
-  *) sed -n '2,8p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
 esac
