@@ -33,15 +33,26 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
 die() { echo "llama-cpp.sh: $*" >&2; exit 1; }
 
+# what a subcommand leaves behind (a scratch folder, llama-servers), removed however the script ends
+TMP=
+SERVERS=()
+cleanup() {
+  if [ ${#SERVERS[@]} -gt 0 ]; then
+    kill "${SERVERS[@]}" 2>/dev/null || true
+    wait "${SERVERS[@]}" 2>/dev/null || true
+  fi
+  [ -z "$TMP" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
 fetch() {
   [ "$(uname -m)" = x86_64 ] || die "only x86_64 is set up here (found $(uname -m))"
   for tool in curl gpgv xz dpkg-deb sha256sum; do
     command -v $tool >/dev/null || die "needs $tool"
   done
   [ -r $KEYRING ] || die "needs Debian's archive keyring at $KEYRING (package debian-archive-keyring)"
-  local tmp
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' RETURN
+  TMP=$(mktemp -d)
+  local tmp=$TMP
   curl -fsS "$MIRROR/dists/$SUITE/InRelease" -o "$tmp/InRelease" || die "cannot read $MIRROR/dists/$SUITE/InRelease"
   gpgv --keyring $KEYRING "$tmp/InRelease" 2>"$tmp/gpgv.log" \
     || { cat "$tmp/gpgv.log" >&2; die "the signature of $SUITE's InRelease does not verify"; }
@@ -81,6 +92,8 @@ run() {
   if [ -z "$cpu" ]; then
     cpu=$(best_variant)
   fi
+  [ -r "$LIB/ggml/backends0/libggml-cpu-$cpu.so" ] || die "no ggml CPU variant '$cpu' (there are:" \
+    "$(cd "$LIB/ggml/backends0" && ls libggml-cpu-*.so | sed 's/libggml-cpu-//; s/\.so$//' | xargs))"
   GGML_BACKEND_PATH=$LIB/ggml/backends0/libggml-cpu-$cpu.so \
     exec "$LIB/ld-linux-x86-64.so.2" --library-path "$LIB:$LIB/llama:$LIB/ggml/backends0" "$ROOT/usr/bin/$tool" "$@"
 }
@@ -156,11 +169,10 @@ logits() {
   local model=$1 ids=$2
   [ -r "$model" ] || die "cannot read $model"
   [[ $ids =~ ^[0-9]+(,[0-9]+)*$ ]] || die "token ids must be comma-separated numbers: $ids"
+  [ "$(tr ',' '\n' <<<"$ids" | wc -l)" -le 512 ] || die "at most 512 token ids (the servers' context is 1024)"
   command -v python3 >/dev/null || die "needs python3"
-  local tmp
-  tmp=$(mktemp -d)
-  local pids=()
-  trap 'kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' RETURN
+  TMP=$(mktemp -d)
+  local tmp=$TMP
   (cd "$REPO" && ./jinn logits --model "$model" --tokens "$ids" --out "$tmp/jinn.f32" --threads "$t" >/dev/null 2>&1) \
     || die "jinn logits failed on $model"
   # the reference (this CPU's best ggml variant, whole prompts), one token per micro-batch, and the AVX2 variant
@@ -171,7 +183,7 @@ logits() {
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     JINN_PEER_CPU=${cpus[$k]} "$0" run llama-server -m "$model" -t "$t" -c 1024 -np 1 -ub "${ubs[$k]}" \
       --host 127.0.0.1 --port "$port" >"$tmp/server-${names[$k]}.log" 2>&1 &
-    pids+=($!)
+    SERVERS+=($!)
     ports+=("$port")
   done
   local i up
@@ -179,11 +191,12 @@ logits() {
     up=0
     for k in 0 1 2; do
       grep -q "listening on" "$tmp/server-${names[$k]}.log" && up=$((up + 1))
-      kill -0 "${pids[$k]}" 2>/dev/null || { tail -5 "$tmp/server-${names[$k]}.log" >&2; die "llama-server stopped"; }
+      kill -0 "${SERVERS[$k]}" 2>/dev/null || { tail -5 "$tmp/server-${names[$k]}.log" >&2; die "llama-server stopped"; }
     done
     [ $up -eq 3 ] && break
     sleep 0.5
   done
+  [ $up -eq 3 ] || die "the llama-servers did not start within 5 minutes (logs: $tmp, removed on exit)"
   python3 - "$tmp/jinn.f32" "$ids" "${ports[@]}" "$(basename "$model")" "${cpus[0]}" <<'PY'
 import json, math, struct, sys, urllib.request
 path, ids, name, cpu = sys.argv[1], [int(x) for x in sys.argv[2].split(',')], sys.argv[6], sys.argv[7]
