@@ -199,12 +199,11 @@ public final class VectorKernels extends Kernels {
             acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
         }
         FloatVector acc = acc0.add(acc1);
-        // hsum's halving order from extracted lanes (see dotQ4K)
-        float a0 = acc.lane(0) + acc.lane(8), a1 = acc.lane(1) + acc.lane(9);
-        float a2 = acc.lane(2) + acc.lane(10), a3 = acc.lane(3) + acc.lane(11);
-        float a4 = acc.lane(4) + acc.lane(12), a5 = acc.lane(5) + acc.lane(13);
-        float a6 = acc.lane(6) + acc.lane(14), a7 = acc.lane(7) + acc.lane(15);
-        return ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
+        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
+        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+        return (h0 + h2) + (h1 + h3);
     }
 
     @Override
@@ -226,10 +225,11 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
-        h2 = h2.add(h2.rearrange(SWAP_4));
-        h2 = h2.add(h2.rearrange(SWAP_2));
-        return h2.lane(0) + h2.lane(1);
+        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
+        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
+        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+        return (h0 + h2) + (h1 + h3);
     }
 
     /**
@@ -388,15 +388,14 @@ public final class VectorKernels extends Kernels {
             acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) h0))
                     .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
         }
-        // hsum's halving order from extracted lanes, for the sixteen sums and then for the
-        // mins' eight: five rearranges cost C2 about 6,000 IR nodes here, the lanes a third of that
-        float a0 = acc.lane(0) + acc.lane(8), a1 = acc.lane(1) + acc.lane(9);
-        float a2 = acc.lane(2) + acc.lane(10), a3 = acc.lane(3) + acc.lane(11);
-        float a4 = acc.lane(4) + acc.lane(12), a5 = acc.lane(5) + acc.lane(13);
-        float a6 = acc.lane(6) + acc.lane(14), a7 = acc.lane(7) + acc.lane(15);
-        float m0 = mins.lane(0) + mins.lane(4), m1 = mins.lane(1) + mins.lane(5);
-        float m2 = mins.lane(2) + mins.lane(6), m3 = mins.lane(3) + mins.lane(7);
-        return (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))) + ((m0 + m2) + (m1 + m3));
+        // the sixteen sums folded to eight (the halves added) with the mins' eight, then hsum's halving order from
+        // extracted lanes: sixteen and eight extracted lanes (about 70 instructions, shuffles most) were a sixth of a
+        // 1536-column row's time; five rearranges cost C2 about 6,000 IR nodes here
+        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1))
+                .add(mins);
+        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+        return (h0 + h2) + (h1 + h3);
     }
 
 
@@ -447,10 +446,11 @@ public final class VectorKernels extends Kernels {
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0))
                     .fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da), acc);
         }
-        FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
-        h2 = h2.add(h2.rearrange(SWAP_4));
-        h2 = h2.add(h2.rearrange(SWAP_2));
-        return (h2.lane(0) + h2.lane(1)) - mins;
+        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
+        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
+        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+        return ((h0 + h2) + (h1 + h3)) - mins;
     }
 
 
@@ -574,10 +574,11 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        FloatVector h2 = acc.add(acc.rearrange(SWAP_8)); // hsum, written out
-        h2 = h2.add(h2.rearrange(SWAP_4));
-        h2 = h2.add(h2.rearrange(SWAP_2));
-        return h2.lane(0) + h2.lane(1);
+        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
+        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
+        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+        return (h0 + h2) + (h1 + h3);
     }
 
     /** {@link Kernels#swiglu}: the same operations, in the same order, sixteen lanes at a time. */
