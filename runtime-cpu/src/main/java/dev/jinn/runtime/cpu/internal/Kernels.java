@@ -196,6 +196,12 @@ public abstract class Kernels {
         if (n > 1 && matRowsBatched(type, w, rowBytes, r0, r1, a, n, cols, out, outStride, bias)) {
             return;
         }
+        if (n == 1 && matRowsOneToken(type, w, rowBytes, r0, r1, a, cols, out)) {
+            for (int r = r0; bias != null && r < r1; r++) {
+                out[r] += bias[r];
+            }
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             long off = r * rowBytes;
             float b = bias == null ? 0 : bias[r];
@@ -213,6 +219,15 @@ public abstract class Kernels {
     protected boolean matRowsBatched(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
                                      QuantizedActivations a, int n, int cols, float[] out, int outStride,
                                      float[] bias) {
+        return false;
+    }
+
+    /**
+     * {@link #matRows} for one token without the bias: {@code out[r]} for rows {@code r0..r1-1} in one call, the same
+     * sums as the one-token kernel row by row; false when this implementation has none for {@code type}.
+     */
+    protected boolean matRowsOneToken(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
+                                      QuantizedActivations a, int cols, float[] out) {
         return false;
     }
 

@@ -128,7 +128,6 @@ public final class VectorKernels extends Kernels {
     }
 
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Long> L512 = LongVector.SPECIES_512;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
 
     /*
@@ -141,7 +140,12 @@ public final class VectorKernels extends Kernels {
      *   once. Unrolling the chunks by hand multiplies the IR until C2 gives up inlining (NodeCountInliningCutoff) and
      *   boxes vectors, three times slower;
      * - no calls in the loop: a helper that does not inline costs a call plus vzeroupper per use;
-     * - no helper methods of ours in the one-token kernels (dotQ4K, dotQ5K, dotQ6K, dotQ8_0, dotQ4_0): they write
+     * - one call for a task's rows, not one a row (dotsQ4K, dotsQ8_0, dotsQ4_0 and dotsQ5K loop over the rows
+     *   themselves, storing each sum unconditionally: a null check there let C2 clone the whole loop, and it boxed):
+     *   C2's way into a super-block loop (bounds checks hoisted ahead of it, a first iteration peeled) cost about as
+     *   much as a super-block, a sixth of a 1536-column Q4_K row. dotQ6K stays one row a call: as a row loop it boxed
+     *   in JVMs that had run the 128-bit portable kernels first (DESIGN.md);
+     * - no helper methods of ours in the one-token kernels (dotsQ4K, dotsQ5K, dotQ6K, dotsQ8_0, dotsQ4_0): they write
      *   out the int16 pair sums above, hsum, k4Scales and k4Mins. C2 counts IR nodes while it parses a
      *   method, and past its budget (NodeCountInliningCutoff) stops inlining our methods but still inlines the JDK's
      *   @ForceInline vector methods, so a helper parsed late becomes a call: one taking or making vectors boxes them
@@ -166,70 +170,96 @@ public final class VectorKernels extends Kernels {
      */
     @Override
     public float dotQ8_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        return dotsQ8_0(w, off, 0, 1, a, xOff, n, ONE_ROW.get(), 0);
+    }
+
+    /** {@link #dotQ8_0} for {@code rows} rows in one call, as {@link #dotsQ4K}. */
+    private static float dotsQ8_0(MemorySegment w, long off, long rowBytes, int rows, QuantizedActivations a,
+                                  int xOff, int n, float[] out, int outOff) {
         short[] q16 = a.q16;
         float[] d = a.d;
-        FloatVector acc0 = FloatVector.zero(F512);
-        FloatVector acc1 = FloatVector.zero(F512);
         int blocks = n / 32;
         int d0 = xOff / 32;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long bo = off + 34L * b;
-            int x = xOff + 32 * b;
-            IntVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, x))
-                    .reinterpretAsInts();
-            p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-            float s = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
-            IntVector p1 = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 36, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, x + 32))
-                    .reinterpretAsInts();
-            p1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-            float s1 = Float.float16ToFloat(w.get(LE_SHORT, bo + 34)) * d[d0 + b + 1];
-            acc1 = ((FloatVector) p1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s1), acc1);
+        float dot = 0;
+        for (int r = 0; r < rows; r++) {
+            long ro = off + r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F512);
+            FloatVector acc1 = FloatVector.zero(F512);
+            int b = 0;
+            for (; b + 1 < blocks; b += 2) {
+                long bo = ro + 34L * b;
+                int x = xOff + 32 * b;
+                IntVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                        .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, x))
+                        .reinterpretAsInts();
+                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                float s = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
+                acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
+                IntVector p1 = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 36, LE)
+                        .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, x + 32))
+                        .reinterpretAsInts();
+                p1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                float s1 = Float.float16ToFloat(w.get(LE_SHORT, bo + 34)) * d[d0 + b + 1];
+                acc1 = ((FloatVector) p1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s1), acc1);
+            }
+            if (b < blocks) { // an odd block count
+                long bo = ro + 34L * b;
+                IntVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
+                        .convertShape(VectorOperators.B2S, S512, 0))
+                        .mul(ShortVector.fromArray(S512, q16, xOff + 32 * b)).reinterpretAsInts();
+                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                float s = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
+                acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
+            }
+            FloatVector acc = acc0.add(acc1);
+            // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
+            FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
+                    .add((FloatVector) acc.reinterpretShape(F256, 1));
+            float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+            float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+            dot = (h0 + h2) + (h1 + h3);
+            out[outOff + r] = dot;
         }
-        if (b < blocks) { // an odd block count
-            long bo = off + 34L * b;
-            IntVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                    .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, xOff + 32 * b))
-                    .reinterpretAsInts();
-            p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-            float s = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
-        }
-        FloatVector acc = acc0.add(acc1);
-        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
-        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
-        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
-        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
-        return (h0 + h2) + (h1 + h3);
+        return dot;
     }
 
     @Override
     public float dotQ4_0(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        return dotsQ4_0(w, off, 0, 1, a, xOff, n, ONE_ROW.get(), 0);
+    }
+
+    /** {@link #dotQ4_0} for {@code rows} rows in one call, as {@link #dotsQ4K}. */
+    private static float dotsQ4_0(MemorySegment w, long off, long rowBytes, int rows, QuantizedActivations a,
+                                  int xOff, int n, float[] out, int outOff) {
         short[] q16 = a.q16;
         float[] d = a.d;
-        FloatVector acc = FloatVector.zero(F512);
         int blocks = n / 32;
         int d0 = xOff / 32;
-        for (int b = 0; b < blocks; b++) {
-            long bo = off + 18L * b;
-            // 16 bytes: low nibbles are values 0..15, high nibbles 16..31
-            ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-            ShortVector p = z.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(S256, q16, xOff + 32 * b))
-                    .add(z.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
-                            .mul(ShortVector.fromArray(S256, q16, xOff + 32 * b + 16)));
-            IntVector s = (IntVector) p.convertShape(VectorOperators.S2I, I512, 0);
-            float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+        float dot = 0;
+        for (int r = 0; r < rows; r++) {
+            long ro = off + r * rowBytes;
+            FloatVector acc = FloatVector.zero(F512);
+            for (int b = 0; b < blocks; b++) {
+                long bo = ro + 18L * b;
+                // 16 bytes: low nibbles are values 0..15, high nibbles 16..31
+                ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
+                ShortVector p = z.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(S256, q16, xOff + 32 * b))
+                        .add(z.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
+                                .mul(ShortVector.fromArray(S256, q16, xOff + 32 * b + 16)));
+                IntVector s = (IntVector) p.convertShape(VectorOperators.S2I, I512, 0);
+                float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
+                acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
+            }
+            // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
+            FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
+                    .add((FloatVector) acc.reinterpretShape(F256, 1));
+            float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+            float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+            dot = (h0 + h2) + (h1 + h3);
+            out[outOff + r] = dot;
         }
-        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
-        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
-        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
-        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
-        return (h0 + h2) + (h1 + h3);
+        return dot;
     }
 
     /**
@@ -298,8 +328,8 @@ public final class VectorKernels extends Kernels {
             }
         }
         for (int k = 0; k < 16; k++) {
-            lo[k] = 2 * (k % 4);
-            hi[k] = 2 * (k % 4) + 1;
+            lo[k] = 8 + 2 * (k % 4); // the scales' lanes of Q4K_HEAD_INDEX's result
+            hi[k] = 8 + 2 * (k % 4) + 1;
         }
         for (int v = 0; v < 8; v++) {
             for (int i = 0; i < 32; i++) {
@@ -323,6 +353,43 @@ public final class VectorKernels extends Kernels {
     private static final VectorSpecies<Byte> B512 = ByteVector.SPECIES_512;
 
     /**
+     * Where the one-row entry points (dotQ4K and the like) have the row kernels write their one result: the kernels
+     * store unconditionally, as a null check in their row loop let C2 clone the whole loop (unswitching).
+     */
+    private static final ThreadLocal<float[]> ONE_ROW = ThreadLocal.withInitial(() -> new float[1]);
+
+    /*
+     * get_scale_min_k4 for all eight sub-blocks in int lanes, from the block's first 64 bytes (packed byte i at 4 + i):
+     * lane j < 8 the min of sub-block j, lane 8 + j its scale. A byte permute puts the byte with a value's low bits in
+     * byte 0 of its lane and, for sub-blocks 4 to 7, the byte whose top two bits are its high bits in byte 1; then
+     * {@code ((v >>> shift) & low) | ((v >>> 10) & high)} per lane.
+     */
+    private static final ByteVector Q4K_HEAD_INDEX;
+    private static final IntVector Q4K_HEAD_SHIFT;
+    private static final IntVector Q4K_HEAD_LOW;
+    private static final IntVector Q4K_HEAD_HIGH;
+
+    static {
+        byte[] index = new byte[64];
+        int[] shift = new int[16];
+        int[] low = new int[16];
+        int[] high = new int[16];
+        for (int k = 0; k < 16; k++) {
+            int j = k % 8;
+            boolean min = k < 8;
+            index[4 * k] = (byte) (j < 4 && !min ? 4 + j : 8 + j);
+            index[4 * k + 1] = (byte) (j < 4 ? 0 : min ? 4 + j : j);
+            shift[k] = min && j >= 4 ? 4 : 0;
+            low[k] = j < 4 ? 0x3F : 0x0F;
+            high[k] = j < 4 ? 0 : 0x30;
+        }
+        Q4K_HEAD_INDEX = ByteVector.fromArray(ByteVector.SPECIES_512, index, 0);
+        Q4K_HEAD_SHIFT = IntVector.fromArray(I512, shift, 0);
+        Q4K_HEAD_LOW = IntVector.fromArray(I512, low, 0);
+        Q4K_HEAD_HIGH = IntVector.fromArray(I512, high, 0);
+    }
+
+    /**
      * Q4_K against Q8_K activations permuted as described above (QuantizedActivations.q16p). Per super-block: int
      * lane k sums the scaled products of 16 values (8 of sub-block 2 (k % 4), 8 of the next), exactly; one fused
      * multiply-add per lane with {@code d * d8}; the mins' eight products (exact) likewise with {@code -dmin * d8}. Not
@@ -330,127 +397,167 @@ public final class VectorKernels extends Kernels {
      */
     @Override
     public float dotQ4K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        return dotsQ4K(w, off, 0, 1, a, xOff, n, ONE_ROW.get(), 0);
+    }
+
+    /**
+     * {@link #dotQ4K} for {@code rows} rows, the first at byte {@code off} and each {@code rowBytes} after the last,
+     * against one activation row: {@code out[outOff + i]} = row i's dot product; returns the last
+     * row's. One call for a task's rows instead of one a row: at 1536 columns (six super-blocks) C2's entry into the
+     * super-block loop (its hoisted bounds checks, a first iteration peeled) cost about as much as a super-block.
+     */
+    private static float dotsQ4K(MemorySegment w, long off, long rowBytes, int rows, QuantizedActivations a, int xOff,
+                                 int n, float[] out, int outOff) {
         short[] qp = a.q16p;
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
-        FloatVector acc = FloatVector.zero(F512);
-        FloatVector mins = FloatVector.zero(F256);
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 144L * b;
-            int x0 = xOff + 256 * b;
-            long h0 = w.get(LE_LONG, bo);
-            long h1 = w.get(LE_LONG, bo + 8);
-            int u0 = (int) (h0 >>> 32);
-            int u1 = (int) h1;
-            int u2 = (int) (h1 >>> 32);
-            // k4Scales, written out (see the notes above)
-            long sc = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
-            // k4Mins, written out (see the notes above)
-            long mn = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
-            ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
-            // two parts per byte permute, interleaved (Q4K_PAIR01, Q4K_PAIR23): int16 lane i holds part 2k's byte i
-            // in its low byte and part 2k + 1's in its high byte, so shifts and masks give the four nibble vectors
-            // without a widening conversion (fewer instructions, and less IR: written out with one conversion per
-            // part the method sat at C2's node budget and in some test JVMs boxed vectors)
-            ShortVector s01 = Q4K_PAIR01.selectFrom(q0, q1).reinterpretAsShorts();
-            ShortVector los = s01.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0))
-                    .add(s01.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
-                            .mul(ShortVector.fromArray(S512, qp, x0 + 64)));
-            ShortVector his = s01.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
-                    .mul(ShortVector.fromArray(S512, qp, x0 + 32))
-                    .add(s01.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
-            ShortVector s23 = Q4K_PAIR23.selectFrom(q0, q1).reinterpretAsShorts();
-            los = los.add(s23.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)))
-                    .add(s23.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
-                            .mul(ShortVector.fromArray(S512, qp, x0 + 192)));
-            his = his.add(s23.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
-                    .mul(ShortVector.fromArray(S512, qp, x0 + 160)))
-                    .add(s23.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
-            // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled. The packed
-            // scales and mins go through 512-bit broadcasts: with 128-bit ones (the only vectors of that shape here)
-            // the compiled kernel boxed one per super-block in some test JVMs
-            IntVector scales = (IntVector) LongVector.broadcast(L512, sc).reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
-            IntVector li = los.reinterpretAsInts();
-            IntVector hi = his.reinterpretAsInts();
-            IntVector isum = li.add(li.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .mul(Q4K_LO_SCALE.selectFrom(scales))
-                    .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .mul(Q4K_HI_SCALE.selectFrom(scales)));
-            float da = d[x0 / 256];
-            // the eight six-bit mins as ints times the activations' 32-value sums (exact), a lane each
-            IntVector mp = ((IntVector) LongVector.broadcast(L512, mn).reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I256, 0))
-                    .mul(IntVector.fromArray(I256, bsum32, x0 / 32));
-            mins = FloatVector.broadcast(F256, -da * Float.float16ToFloat((short) (h0 >>> 16)))
-                    .fma((FloatVector) mp.convert(VectorOperators.I2F, 0), mins);
-            acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) h0))
-                    .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
+        int d0 = xOff / 256;
+        int j0 = xOff / 32;
+        float dot = 0;
+        for (int r = 0; r < rows; r++) {
+            long ro = off + r * rowBytes;
+            FloatVector acc = FloatVector.zero(F512);
+            FloatVector mins = FloatVector.zero(F256);
+            for (int b = 0; b < n / 256; b++) {
+                long bo = ro + 144L * b;
+                int x0 = xOff + 256 * b;
+                // the packed scales and mins unpacked in vector registers (Q4K_HEAD_INDEX). Unpacked in scalar code
+                // (k4Scales, k4Mins) they took ~30 instructions and enough general registers that C2 kept the loop's
+                // indexes in vector registers, moving them back and forth every super-block
+                IntVector hv = Q4K_HEAD_INDEX.selectFrom(ByteVector.fromMemorySegment(B512, w, bo, LE))
+                        .reinterpretAsInts();
+                IntVector sm = hv.lanewise(VectorOperators.LSHR, Q4K_HEAD_SHIFT).and(Q4K_HEAD_LOW)
+                        .or(hv.lanewise(VectorOperators.LSHR, 10).and(Q4K_HEAD_HIGH));
+                int dd = w.get(LE_INT, bo);
+                ByteVector q0 = ByteVector.fromMemorySegment(B512, w, bo + 16, LE);
+                ByteVector q1 = ByteVector.fromMemorySegment(B512, w, bo + 80, LE);
+                // two parts per byte permute, interleaved (Q4K_PAIR01, Q4K_PAIR23): int16 lane i holds part 2k's byte i
+                // in its low byte and part 2k + 1's in its high byte, so shifts and masks give the four nibble vectors
+                // without a widening conversion (fewer instructions, and less IR: written out with one conversion per
+                // part the method sat at C2's node budget and in some test JVMs boxed vectors)
+                ShortVector s01 = Q4K_PAIR01.selectFrom(q0, q1).reinterpretAsShorts();
+                ShortVector los = s01.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0))
+                        .add(s01.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
+                                .mul(ShortVector.fromArray(S512, qp, x0 + 64)));
+                ShortVector his = s01.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
+                        .mul(ShortVector.fromArray(S512, qp, x0 + 32))
+                        .add(s01.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
+                ShortVector s23 = Q4K_PAIR23.selectFrom(q0, q1).reinterpretAsShorts();
+                los = los.add(s23.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)))
+                        .add(s23.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
+                                .mul(ShortVector.fromArray(S512, qp, x0 + 192)));
+                his = his.add(s23.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
+                        .mul(ShortVector.fromArray(S512, qp, x0 + 160)))
+                        .add(s23.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
+                // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
+                IntVector li = los.reinterpretAsInts();
+                IntVector hi = his.reinterpretAsInts();
+                IntVector isum = li.add(li.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                        .mul(Q4K_LO_SCALE.selectFrom(sm))
+                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(Q4K_HI_SCALE.selectFrom(sm)));
+                float da = d[d0 + b];
+                // the eight six-bit mins as ints times the activations' 32-value sums (exact), a lane each
+                IntVector mp = ((IntVector) sm.reinterpretShape(I256, 0))
+                        .mul(IntVector.fromArray(I256, bsum32, j0 + 8 * b));
+                mins = FloatVector.broadcast(F256, -da * Float.float16ToFloat((short) (dd >>> 16)))
+                        .fma((FloatVector) mp.convert(VectorOperators.I2F, 0), mins);
+                acc = FloatVector.broadcast(F512, da * Float.float16ToFloat((short) dd))
+                        .fma((FloatVector) isum.convert(VectorOperators.I2F, 0), acc);
+            }
+            // the sixteen sums folded to eight (the halves added) with the mins' eight, then hsum's halving order
+            // from extracted lanes: sixteen and eight extracted lanes (about 70 instructions, shuffles most) were a
+            // sixth of a 1536-column row's time; five rearranges cost C2 about 6,000 IR nodes here
+            FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
+                    .add((FloatVector) acc.reinterpretShape(F256, 1)).add(mins);
+            float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+            float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+            dot = (h0 + h2) + (h1 + h3);
+            out[outOff + r] = dot;
         }
-        // the sixteen sums folded to eight (the halves added) with the mins' eight, then hsum's halving order from
-        // extracted lanes: sixteen and eight extracted lanes (about 70 instructions, shuffles most) were a sixth of a
-        // 1536-column row's time; five rearranges cost C2 about 6,000 IR nodes here
-        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1))
-                .add(mins);
-        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
-        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
-        return (h0 + h2) + (h1 + h3);
+        return dot;
     }
 
+    @Override
+    protected boolean matRowsOneToken(GgmlType type, MemorySegment w, long rowBytes, int r0, int r1,
+                                      QuantizedActivations a, int cols, float[] out) {
+        switch (type) {
+            case Q4_K -> dotsQ4K(w, r0 * rowBytes, rowBytes, r1 - r0, a, 0, cols, out, r0);
+            case Q8_0 -> dotsQ8_0(w, r0 * rowBytes, rowBytes, r1 - r0, a, 0, cols, out, r0);
+            case Q4_0 -> dotsQ4_0(w, r0 * rowBytes, rowBytes, r1 - r0, a, 0, cols, out, r0);
+            case Q5_K -> dotsQ5K(w, r0 * rowBytes, rowBytes, r1 - r0, a, 0, cols, out, r0);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
 
     @Override
     public float dotQ5K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
+        return dotsQ5K(w, off, 0, 1, a, xOff, n, ONE_ROW.get(), 0);
+    }
+
+    /** {@link #dotQ5K} for {@code rows} rows in one call, as {@link #dotsQ4K}. */
+    private static float dotsQ5K(MemorySegment w, long off, long rowBytes, int rows, QuantizedActivations a, int xOff,
+                                 int n, float[] out, int outOff) {
         short[] q16 = a.q16;
         float[] d = a.d;
         int[] bsum32 = a.bsum32;
-        FloatVector acc = FloatVector.zero(F512);
-        float mins = 0;
-        for (int b = 0; b < n / 256; b++) {
-            long bo = off + 176L * b;
-            int x0 = xOff + 256 * b;
-            int u0 = w.get(LE_INT, bo + 4);
-            int u1 = w.get(LE_INT, bo + 8);
-            int u2 = w.get(LE_INT, bo + 12);
-            // k4Mins, written out (see the notes above)
-            long m = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
-            // k4Scales, written out (see the notes above)
-            long sc = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
-            IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0); // as in dotQ4K
-            // bit j of qh[l] is the fifth bit of value l of sub-block j; shifted down two bits per chunk
-            ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-            IntVector isum = IntVector.zero(I512);
-            for (int g = 0; g < 4; g++) {
-                ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * g, LE)
+        float dot = 0;
+        for (int r = 0; r < rows; r++) {
+            long ro = off + r * rowBytes;
+            FloatVector acc = FloatVector.zero(F512);
+            float mins = 0;
+            for (int b = 0; b < n / 256; b++) {
+                long bo = ro + 176L * b;
+                int x0 = xOff + 256 * b;
+                int u0 = w.get(LE_INT, bo + 4);
+                int u1 = w.get(LE_INT, bo + 8);
+                int u2 = w.get(LE_INT, bo + 12);
+                // k4Mins, written out (see the notes above)
+                long m = (u1 & 0x3F3F3F3FL) | (long) (((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 6) & 0x03030303) << 4) << 32;
+                // k4Scales, written out (see the notes above)
+                long sc = (u0 & 0x3F3F3F3FL) | (long) ((u2 & 0x0F0F0F0F) | ((u0 >>> 6) & 0x03030303) << 4) << 32;
+                IntVector scales = (IntVector) LongVector.broadcast(L128, sc).reinterpretAsBytes()
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
+                // bit j of qh[l] is the fifth bit of value l of sub-block j; shifted down two bits per chunk
+                ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 16, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                IntVector lo = z.and((short) 0xF).or(h.and((short) 1).lanewise(VectorOperators.LSHL, 4))
-                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g)).reinterpretAsInts();
-                IntVector hi = z.lanewise(VectorOperators.LSHR, 4)
-                        .or(h.and((short) 2).lanewise(VectorOperators.LSHL, 3))
-                        .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32)).reinterpretAsInts();
-                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                                .mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
-                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                                .mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
-                h = h.lanewise(VectorOperators.LSHR, 2);
+                IntVector isum = IntVector.zero(I512);
+                for (int g = 0; g < 4; g++) {
+                    ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 48 + 32L * g, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                    IntVector lo = z.and((short) 0xF).or(h.and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                            .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g)).reinterpretAsInts();
+                    IntVector hi = z.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.and((short) 2).lanewise(VectorOperators.LSHL, 3))
+                            .mul(ShortVector.fromArray(S512, q16, x0 + 64 * g + 32)).reinterpretAsInts();
+                    isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                    .mul(IntVector.broadcast(I512, 2 * g).selectFrom(scales)))
+                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                    .mul(IntVector.broadcast(I512, 2 * g + 1).selectFrom(scales)));
+                    h = h.lanewise(VectorOperators.LSHR, 2);
+                }
+                int j0 = x0 / 32;
+                int msum = 0;
+                for (int j = 0; j < 8; j++) {
+                    msum += ((int) (m >>> (8 * j)) & 0xFF) * bsum32[j0 + j]; // byteAt, written out
+                }
+                float da = d[x0 / 256];
+                mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da), acc);
             }
-            int j0 = x0 / 32;
-            int msum = 0;
-            for (int j = 0; j < 8; j++) {
-                msum += ((int) (m >>> (8 * j)) & 0xFF) * bsum32[j0 + j]; // byteAt, written out
-            }
-            float da = d[x0 / 256];
-            mins += Float.float16ToFloat(w.get(LE_SHORT, bo + 2)) * da * msum;
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(LE_SHORT, bo)) * da), acc);
+            // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
+            FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
+                    .add((FloatVector) acc.reinterpretShape(F256, 1));
+            float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
+            float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
+            dot = ((h0 + h2) + (h1 + h3)) - mins;
+            out[outOff + r] = dot;
         }
-        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
-        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
-        float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
-        float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
-        return ((h0 + h2) + (h1 + h3)) - mins;
+        return dot;
     }
 
 
@@ -574,7 +681,7 @@ public final class VectorKernels extends Kernels {
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
-        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotQ4K)
+        // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
         FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
         float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
         float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);

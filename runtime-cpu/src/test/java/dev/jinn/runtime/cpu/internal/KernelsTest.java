@@ -169,6 +169,40 @@ class KernelsTest {
     }
 
     /**
+     * Decode's product (one token): the vector kernels take a task's rows in one call, which must give every row
+     * exactly what the one-token kernel gives that row alone, plus its bias, and write nothing outside the task.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_K,256", "Q4_K,1536", "Q6_K,768", "Q8_0,96", "Q8_0,160", "Q4_0,160", "Q5_K,512", "F32,48",
+            "F16,33", "BF16,48"})
+    void oneTokenRowsInOneCallGiveEachRowsOwnSum(GgmlType type, int cols) {
+        int rows = 11;
+        int r0 = 2;
+        int r1 = rows - 3;
+        long rowBytes = type.rowBytes(cols);
+        MemorySegment w = randomRows(type, rows, cols, 3 + cols);
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(type, randomFloats(cols, 8 + cols), 1, cols, a);
+        float[] bias = randomFloats(rows, 6);
+        float[] withBias = new float[rows];
+        float[] noBias = new float[rows];
+        java.util.Arrays.fill(withBias, Float.NaN);
+        java.util.Arrays.fill(noBias, Float.NaN);
+        VECTOR.matRows(type, w, rowBytes, r0, r1, a, 1, cols, withBias, rows, bias);
+        VECTOR.matRows(type, w, rowBytes, r0, r1, a, 1, cols, noBias, rows, null);
+        for (int r = 0; r < rows; r++) {
+            if (r < r0 || r >= r1) {
+                assertThat(withBias[r]).as("%s row %d (outside the task)", type, r).isNaN();
+                assertThat(noBias[r]).as("%s row %d (outside the task)", type, r).isNaN();
+                continue;
+            }
+            float single = VECTOR.dot(type, w, r * rowBytes, a, 0, cols);
+            assertThat(noBias[r]).as("%s row %d", type, r).isEqualTo(single);
+            assertThat(withBias[r]).as("%s row %d with its bias", type, r).isEqualTo(single + bias[r]);
+        }
+    }
+
+    /**
      * The one-token Q8_0 kernel sums two products per int16 lane before widening: weights at -128 against activations
      * at +127 give -32512 a lane, against -127 +32512 (Q8_0 activations never reach -128), the most a lane must hold
      * either way; a row alternating -128 and 127 mixes the signs within a pair. Odd and even block counts.
