@@ -402,9 +402,9 @@ public final class VectorKernels extends Kernels {
 
     /**
      * {@link #dotQ4K} for {@code rows} rows, the first at byte {@code off} and each {@code rowBytes} after the last,
-     * against one activation row: {@code out[outOff + i]} = row i's dot product; returns the last
-     * row's. One call for a task's rows instead of one a row: at 1536 columns (six super-blocks) C2's entry into the
-     * super-block loop (its hoisted bounds checks, a first iteration peeled) cost about as much as a super-block.
+     * against one activation row: {@code out[outOff + i]} = row i's dot product; returns the last row's. One call for
+     * a task's rows instead of one a row: at 1536 columns (six super-blocks) C2's entry into the super-block loop (its
+     * hoisted bounds checks, a first iteration peeled) cost about as much as a super-block.
      */
     private static float dotsQ4K(MemorySegment w, long off, long rowBytes, int rows, QuantizedActivations a, int xOff,
                                  int n, float[] out, int outOff) {
