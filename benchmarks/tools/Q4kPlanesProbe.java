@@ -2,25 +2,24 @@
  * Probe of a table-lookup decode for Q4_K (bit planes, T-MAC style), kept as a measurement, not as a Jinn kernel.
  * Development aid only: nothing in Jinn loads it.
  *
- *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *        benchmarks/tools/Q4kPlanesProbe.java COLS ROWS [BLOCKS_PER_CALL] [-Dhuge=true before the file name]
+ *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED [-Dlayout=mono|split] \
+ *        [-Dhuge=true] benchmarks/tools/Q4kPlanesProbe.java COLS ROWS [BLOCKS_PER_CALL]
  *
  * Random Q4_K rows (ROWS a multiple of 64, COLS of 256) are repacked per 64 rows and super-block into a 9728-byte
  * chunk: for each sub-block j and group k of four columns one int16 word per row whose bits 4b..4b+3 are bit b of the
- * four weights; then the scales and mins as bytes and d, dmin as floats. Per token, each group's sixteen subset sums
- * of its four int8 activations form a table (32 int16 lanes, the sixteen twice); a row's sum over the group's columns
- * for bit plane b is one lane of a two-table permute (vpermi2w) indexed by that plane's four bits. The four planes'
- * int16 sums are combined as p0 + 2 p1 + 4 p2 + 8 p3 - 8 bsum (the sub-block's sum of (q - 8) a, inside int16),
- * widened and scaled as ggml does. It checks the result against exact integer sums and prints GB/s of the Q4_K bytes
- * the same rows take (144 per super-block) and cycles per row and super-block at 3.67 GHz.
+ * four weights, the scales and mins as bytes (see SPLIT for where), then d, dmin as floats. Per token, each group's
+ * sixteen subset sums of its four int8 activations form a table (32 int16 lanes, the sixteen twice); a row's sum over
+ * the group's columns for bit plane b is one lane of a two-table permute (vpermi2w) indexed by that plane's four bits.
+ * The four planes' int16 sums are combined as p0 + 2 p1 + 4 p2 + 8 p3 - 8 bsum (the sub-block's sum of (q - 8) a,
+ * inside int16), widened and scaled as ggml does. It checks the result against exact integer sums and prints GB/s of
+ * the Q4_K bytes the same rows take (144 per super-block) and cycles per row and super-block at 3.67 GHz. With
+ * -Dhuge=true the copy is fresh anonymous memory advised to 2 MiB pages before its first write.
  *
- * Measured 2026-11-30 (EPYC Zen 4, family 25 model 17, one core): on 1 MB of rows (hot) 22.6-23.2 cycles per
- * super-block-row at 1536, 5120 and 13824 columns (23 GB/s), against 37-43 for VectorKernels.dotsQ4K; on 200 MB
- * (DRAM) only 7.3-9.2 GB/s, where dotsQ4K streams 12.4-12.6 in the same kind of harness, with or without
- * madvise(MADV_HUGEPAGE) on the copy. Wired into the CPU backend as an experiment (Q4_K weights repacked into an
- * off-heap copy at load, tables built per token with vector and-masks), 1.5B Q4_K_M decoded at 10.4-14.8 tokens/s
- * against 18.9-20.3 without it, loaded in 1.6-2.1 s against 0.23-0.28 s and peaked at 2.2 GiB RSS against 1.4: not
- * landed. Where the streaming loss comes from is not known; the compute saving is real.
+ * Measured 2026-11-30 (EPYC Zen 4, family 25 model 17, one core): on 1 MB of rows (hot) 23-28 cycles per
+ * super-block-row at 1536, 5120 and 13824 columns, against 37-43 for VectorKernels.dotsQ4K (some runs compile the
+ * kernel badly and print several times that: rerun). On 200 MB (DRAM), 5120 columns: 14.3-14.9 GB/s with the default
+ * layout, 6.9-7.5 with -Dlayout=split, where dotsQ4K streams 12.4-12.6; huge pages or not made no difference. The
+ * wired-in version and what it gave end to end: docs/DESIGN.md (runtime-cpu) and the branch experiment/q4k-planes.
  */
 import jdk.incubator.vector.*;
 import java.lang.foreign.*;
@@ -34,13 +33,33 @@ public class Q4kPlanesProbe {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final int CH = 9728; // bytes per 64 rows x one super-block
+    /**
+     * Where sub-block j's planes, scales and mins lie in a chunk. "mono" (the default): 1152 bytes a sub-block, its
+     * planes, then its 64 scales and 64 mins, so the kernel reads the chunk in address order. "split": all planes
+     * first (1024 bytes a sub-block), then all scales, then all mins, so it reads three places of the chunk in turn.
+     */
+    static final boolean SPLIT = "split".equals(System.getProperty("layout", "mono"));
+
+    static long planes(int j) {
+        return SPLIT ? 1024L * j : 1152L * j;
+    }
+
+    static long scales(int j) {
+        return SPLIT ? 8192 + 64L * j : 1152L * j + 1024;
+    }
+
+    static long mins(int j) {
+        return SPLIT ? 8704 + 64L * j : 1152L * j + 1088;
+    }
+
     static final ValueLayout.OfFloat LEF = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     public static void main(String[] args) {
         if (args.length < 2 || !args[0].matches("\\d{3,6}") || !args[1].matches("\\d{2,6}")
                 || Integer.parseInt(args[0]) % 256 != 0 || Integer.parseInt(args[1]) % 64 != 0
                 || args.length > 2 && !args[2].matches("[1-9]\\d{0,3}")) {
-            System.err.println("usage: Q4kPlanesProbe COLS ROWS [BLOCKS_PER_CALL]  (COLS a multiple of 256, ROWS of 64)");
+            System.err.println("usage: Q4kPlanesProbe COLS ROWS [BLOCKS_PER_CALL]  (COLS a multiple of 256, ROWS of 64;"
+                    + " -Dlayout=mono|split, -Dhuge=true)");
             System.exit(1);
         }
         int cols = Integer.parseInt(args[0]);
@@ -78,23 +97,38 @@ public class Q4kPlanesProbe {
             ref[i] = tot;
         }
         int blocks = rows / 64;
-        MemorySegment seg = Arena.global().allocate((long) blocks * nsb * CH, 2 << 20);
+        MemorySegment seg;
         if (Boolean.getBoolean("huge")) try {
+            // fresh anonymous pages, advised before the first write (Arena.allocate zeroes its memory, so advice given
+            // after it finds the 4 KiB pages already there)
             Linker linker = Linker.nativeLinker();
-            var mh = linker.downcallHandle(linker.defaultLookup().find("madvise").get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-            System.out.println("madvise " + (int) mh.invokeExact(seg, seg.byteSize(), 14));
+            var mmap = linker.downcallHandle(linker.defaultLookup().find("mmap").get(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+            var madvise = linker.downcallHandle(linker.defaultLookup().find("madvise").get(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_INT));
+            long size = (long) blocks * nsb * CH, pad = 2 << 20;
+            // PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
+            MemorySegment raw = ((MemorySegment) mmap.invokeExact(MemorySegment.NULL, size + pad, 3, 0x22, -1, 0L))
+                    .reinterpret(size + pad);
+            if (raw.address() == -1L) throw new IllegalStateException("mmap of " + (size + pad) + " bytes failed");
+            long skip = (pad - raw.address() % pad) % pad;
+            seg = raw.asSlice(skip, size);
+            System.out.println("madvise " + (int) madvise.invokeExact(raw, size + pad, 14));
         } catch (Throwable e) { throw new RuntimeException(e); }
+        else seg = Arena.global().allocate((long) blocks * nsb * CH, 2 << 20);
         for (int B = 0; B < blocks; B++) for (int s = 0; s < nsb; s++) {
             long co = (long) (B * nsb + s) * CH;
             for (int j = 0; j < 8; j++) for (int k = 0; k < 8; k++) for (int l = 0; l < 64; l++) {
                 int row = 64 * B + l; int c0 = 256 * s + 32 * j + 4 * k;
                 int w = 0;
                 for (int b = 0; b < 4; b++) { int p = 0; for (int i = 0; i < 4; i++) p |= ((q[row][c0 + i] >> b) & 1) << i; w |= p << (4 * b); }
-                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE), co + (8 * j + k) * 128 + 2 * l, (short) w);
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE), co + planes(j) + k * 128 + 2 * l, (short) w);
             }
             for (int j = 0; j < 8; j++) for (int l = 0; l < 64; l++) {
-                seg.set(ValueLayout.JAVA_BYTE, co + 8192 + 64 * j + l, (byte) sc[64 * B + l][8 * s + j]);
-                seg.set(ValueLayout.JAVA_BYTE, co + 8704 + 64 * j + l, (byte) mn[64 * B + l][8 * s + j]);
+                seg.set(ValueLayout.JAVA_BYTE, co + scales(j) + l, (byte) sc[64 * B + l][8 * s + j]);
+                seg.set(ValueLayout.JAVA_BYTE, co + mins(j) + l, (byte) mn[64 * B + l][8 * s + j]);
             }
             for (int l = 0; l < 64; l++) {
                 seg.set(LEF, co + 9216 + 4 * l, d[64 * B + l][s]);
@@ -139,7 +173,7 @@ public class Q4kPlanesProbe {
                 for (int j = 0; j < 8; j++) {
                     ShortVector p0 = ShortVector.zero(S512), p1 = p0, p2 = p0, p3 = p0;
                     ShortVector q0 = p0, q1 = p0, q2 = p0, q3 = p0;
-                    long wo = co + 1024L * j;
+                    long wo = co + planes(j);
                     int g = 32 * (64 * s + 8 * j);
                     for (int k = 0; k < 8; k++) {
                         ShortVector W0 = ShortVector.fromMemorySegment(S512, w, wo + 128 * k, LE);
@@ -161,8 +195,8 @@ public class Q4kPlanesProbe {
                     ShortVector x1 = q3.add(q3).add(q2).lanewise(VectorOperators.LSHL, 2).add(q1.add(q1)).add(q0).add(nb);
                     IntVector eb = IntVector.broadcast(I512, 8 * bs);
                     IntVector bv = IntVector.broadcast(I512, bs);
-                    long so = co + 8192 + 64 * j;
-                    long mo = co + 8704 + 64 * j;
+                    long so = co + scales(j);
+                    long mo = co + mins(j);
                     i0 = i0.add(((IntVector) x0.convert(VectorOperators.S2I, 0)).add(eb)
                             .mul((IntVector) ByteVector.fromMemorySegment(B128, w, so, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0)));
                     i1 = i1.add(((IntVector) x0.convert(VectorOperators.S2I, 1)).add(eb)
