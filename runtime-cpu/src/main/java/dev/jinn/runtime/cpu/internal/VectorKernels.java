@@ -190,15 +190,19 @@ public final class VectorKernels extends Kernels {
                 long bo = ro + 34L * b;
                 int x = xOff + 32 * b;
                 IntVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
-                        .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, x))
+                        .convertShape(VectorOperators.B2S, S512, 0))
+                        .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, q16, x))
                         .reinterpretAsInts();
-                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                p = p.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.ASHR, 16);
                 float s = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
                 acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
                 IntVector p1 = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 36, LE)
-                        .convertShape(VectorOperators.B2S, S512, 0)).mul(ShortVector.fromArray(S512, q16, x + 32))
+                        .convertShape(VectorOperators.B2S, S512, 0))
+                        .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, q16, x + 32))
                         .reinterpretAsInts();
-                p1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                p1 = p1.lanewise(VectorOperators.ADD, p1.lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.ASHR, 16);
                 float s1 = Float.float16ToFloat(w.get(LE_SHORT, bo + 34)) * d[d0 + b + 1];
                 acc1 = ((FloatVector) p1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s1), acc1);
             }
@@ -206,15 +210,17 @@ public final class VectorKernels extends Kernels {
                 long bo = ro + 34L * b;
                 IntVector p = ((ShortVector) ByteVector.fromMemorySegment(B256, w, bo + 2, LE)
                         .convertShape(VectorOperators.B2S, S512, 0))
-                        .mul(ShortVector.fromArray(S512, q16, xOff + 32 * b)).reinterpretAsInts();
-                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, q16, xOff + 32 * b))
+                        .reinterpretAsInts();
+                p = p.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, 16))
+                        .lanewise(VectorOperators.ASHR, 16);
                 float s = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
                 acc0 = ((FloatVector) p.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, s), acc0);
             }
-            FloatVector acc = acc0.add(acc1);
+            FloatVector acc = acc0.lanewise(VectorOperators.ADD, acc1);
             // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
             FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
-                    .add((FloatVector) acc.reinterpretShape(F256, 1));
+                    .lanewise(VectorOperators.ADD, (FloatVector) acc.reinterpretShape(F256, 1));
             float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
             float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
             dot = (h0 + h2) + (h1 + h3);
@@ -244,16 +250,18 @@ public final class VectorKernels extends Kernels {
                 // 16 bytes: low nibbles are values 0..15, high nibbles 16..31
                 ShortVector z = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S256, 0);
-                ShortVector p = z.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(S256, q16, xOff + 32 * b))
-                        .add(z.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
-                                .mul(ShortVector.fromArray(S256, q16, xOff + 32 * b + 16)));
+                ShortVector p = z.lanewise(VectorOperators.AND, (short) 0xF).lanewise(VectorOperators.SUB, (short) 8)
+                        .lanewise(VectorOperators.MUL, ShortVector.fromArray(S256, q16, xOff + 32 * b))
+                        .lanewise(VectorOperators.ADD, z.lanewise(VectorOperators.LSHR, 4)
+                                .lanewise(VectorOperators.SUB, (short) 8)
+                                .lanewise(VectorOperators.MUL, ShortVector.fromArray(S256, q16, xOff + 32 * b + 16)));
                 IntVector s = (IntVector) p.convertShape(VectorOperators.S2I, I512, 0);
                 float scale = Float.float16ToFloat(w.get(LE_SHORT, bo)) * d[d0 + b];
                 acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
             }
             // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
             FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
-                    .add((FloatVector) acc.reinterpretShape(F256, 1));
+                    .lanewise(VectorOperators.ADD, (FloatVector) acc.reinterpretShape(F256, 1));
             float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
             float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
             dot = (h0 + h2) + (h1 + h3);
@@ -469,7 +477,7 @@ public final class VectorKernels extends Kernels {
             // from extracted lanes: sixteen and eight extracted lanes (about 70 instructions, shuffles most) were a
             // sixth of a 1536-column row's time; five rearranges cost C2 about 6,000 IR nodes here
             FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
-                    .add((FloatVector) acc.reinterpretShape(F256, 1)).add(mins);
+                    .lanewise(VectorOperators.ADD, (FloatVector) acc.reinterpretShape(F256, 1)).add(mins);
             float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
             float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
             dot = (h0 + h2) + (h1 + h3);
@@ -551,7 +559,7 @@ public final class VectorKernels extends Kernels {
             }
             // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
             FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
-                    .add((FloatVector) acc.reinterpretShape(F256, 1));
+                    .lanewise(VectorOperators.ADD, (FloatVector) acc.reinterpretShape(F256, 1));
             float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
             float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
             dot = ((h0 + h2) + (h1 + h3)) - mins;
@@ -562,48 +570,63 @@ public final class VectorKernels extends Kernels {
 
 
     /*
-     * The Q6_K one-token kernel, shaped as dotQ4K: byte permutes of the 128 ql and the 64 qh bytes give four parts u
-     * whose lane j always holds a value of the same sub-block, 2 int16 lanes per int32 lane: low nibbles of
-     * sub-block Q6K_LO_SB[c], c = (j / 2) % 8, high nibbles of that one + 4. So the four parts' products add up in
-     * int16 (at most 4 * 32 * 127 per lane), and the pair sums and scales are applied once per super-block. Part u,
-     * lane j: with h = c / 4, p = (c % 4) / 2, l = 16 (c % 2) + 4u + 2 (j / 16) + j % 2, the value's low bits are in
-     * ql byte 64h + 32p + l (low nibble, or high nibble for the value 64 on), its top two in qh byte 32h + l (bits 2p,
-     * or 2p + 4): value 128h + 32p + l (or + 64). The activations follow in q16p (Q6K_ACT).
+     * The Q6_K one-token kernel, shaped as dotQ4K: int16 products summed lane by lane across a super-block, the pair
+     * sums and scales once per super-block. First the 256 six-bit values are put together in bytes, 64 a vector, with
+     * constant shifts only: X holds ql bytes 0..31 and 64..95, Y bytes 32..63 and 96..127, so that in either vector a
+     * byte's two top bits sit in the qh byte at the same position (qh bytes 0..31 serve ql 0..63, qh 32..63 ql
+     * 64..127). Low nibbles of X: values 0..31 and 128..159 (qh bits 0-1), of Y: 32..63 and 160..191 (bits 2-3); high
+     * nibbles of X: 64..95 and 192..223 (bits 4-5), of Y: 96..127 and 224..255 (bits 6-7). Then two-source byte
+     * permutes (Q6K_PAIR) of the low-nibble vectors (sub-blocks 0-3 and 8-11, "family A") and of the high-nibble ones
+     * (4-7 and 12-15, family B: the same permutes, every value 64 on) give int16 lanes holding two values of one
+     * sub-block, low byte and high byte: int16 lane j of every product vector holds values of sub-block
+     * Q6K_LO_SB[(j / 2) % 8] (family B: four on), so the four products per lane and family add up in int16 (at most
+     * 4 x 63 x 127 = 32004) and int32 lane k carries one sub-block's scale. The values are summed without their offset
+     * of 32, which comes off once per super-block as 32 x the sum over sub-blocks of scale x (sum of its 16
+     * activations), from Q8_K's bsums. The activations follow in q16p (Q6K_ACT).
      */
     private static final int[] Q6K_LO_SB = {0, 1, 2, 3, 8, 9, 10, 11};
-    /** As Q4K_ACT: where q16p's value 32 v + j comes from, v = 2u + (1 for the high nibbles). */
+    /**
+     * As Q4K_ACT: where q16p's value 32 v + j comes from; v = 2m + b for family A (m the pair permute, b the byte),
+     * four on for family B.
+     */
     static final int[] Q6K_ACT = new int[256];
     /** Q6K_ACT mod 128 as byte permute indexes, as Q4K_ACT_BYTES. */
     private static final byte[] Q6K_ACT_BYTES = new byte[512];
     /** -1 in the byte lanes whose value Q6K_ACT takes from the first 128 values of a super-block. */
     private static final byte[] Q6K_FIRST_HALF = new byte[64];
-    /** Per part u at 64 u: the byte permute of the ql bytes (two sources) and of the qh bytes (one). */
-    private static final byte[] Q6K_QL_PART = new byte[256];
-    private static final byte[] Q6K_QH_PART = new byte[256];
-    /**
-     * Per int16 lane, at 0: the mask of the low nibbles' two qh bits, at 32: the left shift that takes them to bits
-     * 4..5; at 64 and 96 the same for the high nibbles (a right shift). The vectors below.
-     */
-    private static final short[] Q6K_BITS = new short[128];
-    private static final ShortVector Q6K_LO_MASK;
-    private static final ShortVector Q6K_LO_SHIFT;
-    private static final ShortVector Q6K_HI_MASK;
-    private static final ShortVector Q6K_HI_SHIFT;
-    /** Int lane k's scale: sub-block Q6K_LO_SB[k % 8] for the low nibbles, four on for the high ones. */
+    /** Two-source permute of ql0, ql1 (bytes 0..63, 64..127) into X (ql 0..31, 64..95) and Y (ql 32..63, 96..127). */
+    private static final ByteVector Q6K_X;
+    private static final ByteVector Q6K_Y;
+    /** The two pair permutes of a family's two six-bit vectors (low nibbles of X and of Y, or high nibbles). */
+    private static final ByteVector Q6K_PAIR0;
+    private static final ByteVector Q6K_PAIR1;
+    /** Int lane k's scale: sub-block Q6K_LO_SB[k % 8] for family A, four on for family B. */
     private static final IntVector Q6K_LO_SCALE;
     private static final IntVector Q6K_HI_SCALE;
 
     static {
-        for (int u = 0; u < 4; u++) {
+        byte[] x = new byte[64];
+        byte[] y = new byte[64];
+        for (int i = 0; i < 32; i++) {
+            x[i] = (byte) i;
+            x[32 + i] = (byte) (64 + i);
+            y[i] = (byte) (32 + i);
+            y[32 + i] = (byte) (96 + i);
+        }
+        byte[] pairs = new byte[128];
+        for (int m = 0; m < 2; m++) {
             for (int j = 0; j < 32; j++) {
-                int c = (j / 2) % 8;
-                int h = c / 4;
-                int p = (c % 4) / 2;
-                int l = 16 * (c % 2) + 4 * u + 2 * (j / 16) + j % 2;
-                Q6K_QL_PART[64 * u + j] = (byte) (64 * h + 32 * p + l);
-                Q6K_QH_PART[64 * u + j] = (byte) (32 * h + l);
-                Q6K_ACT[32 * (2 * u) + j] = 128 * h + 32 * p + l;
-                Q6K_ACT[32 * (2 * u + 1) + j] = 128 * h + 32 * p + l + 64;
+                int k = j / 2;
+                int s = Q6K_LO_SB[k % 8];
+                int t = (k / 8) * 2 + j % 2;
+                for (int b = 0; b < 2; b++) {
+                    int v = 16 * s + 4 * t + 2 * m + b; // family A's value in the super-block
+                    // where it lies in (low nibbles of X, low nibbles of Y): X's bytes are values 0..31, 128..159
+                    int index = v < 32 ? v : v < 64 ? 64 + v - 32 : v < 160 ? 32 + v - 128 : 96 + v - 160;
+                    pairs[64 * m + 2 * j + b] = (byte) index;
+                    Q6K_ACT[32 * (2 * m + b) + j] = v;
+                    Q6K_ACT[32 * (4 + 2 * m + b) + j] = v + 64;
+                }
             }
         }
         for (int v = 0; v < 8; v++) {
@@ -618,71 +641,89 @@ public final class VectorKernels extends Kernels {
             lo[k] = Q6K_LO_SB[k % 8];
             hi[k] = Q6K_LO_SB[k % 8] + 4;
         }
-        for (int j = 0; j < 32; j++) {
-            int p = ((j / 2) % 8 % 4) / 2;
-            Q6K_BITS[j] = (short) (3 << (2 * p));
-            Q6K_BITS[32 + j] = (short) (4 - 2 * p);
-            Q6K_BITS[64 + j] = (short) (3 << (2 * p + 4));
-            Q6K_BITS[96 + j] = (short) (2 * p);
-        }
-        Q6K_LO_MASK = ShortVector.fromArray(S512, Q6K_BITS, 0);
-        Q6K_LO_SHIFT = ShortVector.fromArray(S512, Q6K_BITS, 32);
-        Q6K_HI_MASK = ShortVector.fromArray(S512, Q6K_BITS, 64);
-        Q6K_HI_SHIFT = ShortVector.fromArray(S512, Q6K_BITS, 96);
+        Q6K_X = ByteVector.fromArray(B512, x, 0);
+        Q6K_Y = ByteVector.fromArray(B512, y, 0);
+        Q6K_PAIR0 = ByteVector.fromArray(B512, pairs, 0);
+        Q6K_PAIR1 = ByteVector.fromArray(B512, pairs, 64);
         Q6K_LO_SCALE = IntVector.fromArray(I512, lo, 0);
         Q6K_HI_SCALE = IntVector.fromArray(I512, hi, 0);
     }
 
     /**
      * Q6_K against Q8_K activations permuted as above (q16p). Int lane k sums the scaled products of 16 values (8 of
-     * sub-block Q6K_LO_SB[k % 8], 8 of the one four on), exactly; then one fused multiply-add per lane with
-     * {@code d * d8}, and the lanes' halving sum.
+     * sub-block Q6K_LO_SB[k % 8], 8 of the one four on), exactly, less the offsets' 32 x scale x bsum; then one fused
+     * multiply-add per lane with {@code d * d8}, and the lanes' halving sum.
      */
     @Override
     public float dotQ6K(MemorySegment w, long off, QuantizedActivations a, int xOff, int n) {
         short[] qp = a.q16p;
         float[] d = a.d;
+        int[] bsums = a.bsums;
         FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < n / 256; b++) {
             long bo = off + 210L * b;
             int x0 = xOff + 256 * b;
             ByteVector ql0 = ByteVector.fromMemorySegment(B512, w, bo, LE);
             ByteVector ql1 = ByteVector.fromMemorySegment(B512, w, bo + 64, LE);
-            ByteVector qh = ByteVector.fromMemorySegment(B512, w, bo + 128, LE);
-            // the four parts in nested loops of two trips, which C2 unrolls after parsing the body once: written out,
-            // the method passed C2's inlining budget in a full test run and boxed vectors (KernelAllocationTest).
-            // Low bits z, top bits y (masked and shifted by lane), then (q - 32) * activation
-            ShortVector los = ShortVector.zero(S512);
-            ShortVector his = los;
-            for (int u2 = 0; u2 < 4; u2 += 2) {
-                for (int e = 0; e < 2; e++) {
-                    int u = u2 + e;
-                    ShortVector z = (ShortVector) ByteVector.fromArray(B512, Q6K_QL_PART, 64 * u).selectFrom(ql0, ql1)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                    ShortVector y = (ShortVector) ByteVector.fromArray(B512, Q6K_QH_PART, 64 * u).selectFrom(qh)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                    los = los.add(z.and((short) 0xF)
-                            .or(y.and(Q6K_LO_MASK).lanewise(VectorOperators.LSHL, Q6K_LO_SHIFT)).sub((short) 32)
-                            .mul(ShortVector.fromArray(S512, qp, x0 + 64 * u)));
-                    his = his.add(z.lanewise(VectorOperators.LSHR, 4)
-                            .or(y.and(Q6K_HI_MASK).lanewise(VectorOperators.LSHR, Q6K_HI_SHIFT)).sub((short) 32)
-                            .mul(ShortVector.fromArray(S512, qp, x0 + 64 * u + 32)));
-                }
-            }
-            // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
+            ShortVector qh = ByteVector.fromMemorySegment(B512, w, bo + 128, LE).reinterpretAsShorts();
+            ShortVector xs = Q6K_X.selectFrom(ql0, ql1).reinterpretAsShorts();
+            ShortVector ys = Q6K_Y.selectFrom(ql0, ql1).reinterpretAsShorts();
+            // six-bit values in bytes (shifts in int16 lanes, the bits crossing bytes masked off)
+            ByteVector xl = xs.lanewise(VectorOperators.AND, (short) 0x0F0F)
+                    .lanewise(VectorOperators.OR, qh.lanewise(VectorOperators.LSHL, 4)
+                            .lanewise(VectorOperators.AND, (short) 0x3030)).reinterpretAsBytes();
+            ByteVector yl = ys.lanewise(VectorOperators.AND, (short) 0x0F0F)
+                    .lanewise(VectorOperators.OR, qh.lanewise(VectorOperators.LSHL, 2)
+                            .lanewise(VectorOperators.AND, (short) 0x3030)).reinterpretAsBytes();
+            ByteVector xh = xs.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, (short) 0x0F0F)
+                    .lanewise(VectorOperators.OR, qh.lanewise(VectorOperators.AND, (short) 0x3030))
+                    .reinterpretAsBytes();
+            ByteVector yh = ys.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, (short) 0x0F0F)
+                    .lanewise(VectorOperators.OR, qh.lanewise(VectorOperators.LSHR, 2)
+                            .lanewise(VectorOperators.AND, (short) 0x3030)).reinterpretAsBytes();
+            // the pair permutes: int16 lanes with two values of one sub-block, low byte and high byte
+            ShortVector a0 = Q6K_PAIR0.selectFrom(xl, yl).reinterpretAsShorts();
+            ShortVector a1 = Q6K_PAIR1.selectFrom(xl, yl).reinterpretAsShorts();
+            ShortVector b0 = Q6K_PAIR0.selectFrom(xh, yh).reinterpretAsShorts();
+            ShortVector b1 = Q6K_PAIR1.selectFrom(xh, yh).reinterpretAsShorts();
+            ShortVector los = a0.lanewise(VectorOperators.AND, (short) 0xFF).lanewise(VectorOperators.MUL,
+                            ShortVector.fromArray(S512, qp, x0))
+                    .lanewise(VectorOperators.ADD, a0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
+                            ShortVector.fromArray(S512, qp, x0 + 32)))
+                    .lanewise(VectorOperators.ADD, a1.lanewise(VectorOperators.AND, (short) 0xFF)
+                            .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 64)))
+                    .lanewise(VectorOperators.ADD, a1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
+                            ShortVector.fromArray(S512, qp, x0 + 96)));
+            ShortVector his = b0.lanewise(VectorOperators.AND, (short) 0xFF).lanewise(VectorOperators.MUL,
+                            ShortVector.fromArray(S512, qp, x0 + 128))
+                    .lanewise(VectorOperators.ADD, b0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
+                            ShortVector.fromArray(S512, qp, x0 + 160)))
+                    .lanewise(VectorOperators.ADD, b1.lanewise(VectorOperators.AND, (short) 0xFF)
+                            .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 192)))
+                    .lanewise(VectorOperators.ADD, b1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
+                            ShortVector.fromArray(S512, qp, x0 + 224)));
+            // adjacent int16 lanes summed into their int32 lane as (x >> 16) + ((x << 16) >> 16): the sums reach
+            // 2 x 32004, past int16, so not dotQ4K's (x + (x << 16)) >> 16; then scaled, less the offsets
             IntVector scales = (IntVector) ByteVector.fromMemorySegment(B128, w, bo + 192, LE)
                     .convertShape(VectorOperators.B2I, I512, 0);
             IntVector li = los.reinterpretAsInts();
             IntVector hi = his.reinterpretAsInts();
-            IntVector isum = li.add(li.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .mul(Q6K_LO_SCALE.selectFrom(scales))
-                    .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .mul(Q6K_HI_SCALE.selectFrom(scales)));
+            IntVector isum = li.lanewise(VectorOperators.ASHR, 16)
+                    .lanewise(VectorOperators.ADD, li.lanewise(VectorOperators.LSHL, 16)
+                            .lanewise(VectorOperators.ASHR, 16))
+                    .lanewise(VectorOperators.MUL, Q6K_LO_SCALE.selectFrom(scales))
+                    .lanewise(VectorOperators.ADD, hi.lanewise(VectorOperators.ASHR, 16)
+                            .lanewise(VectorOperators.ADD, hi.lanewise(VectorOperators.LSHL, 16)
+                                    .lanewise(VectorOperators.ASHR, 16))
+                            .lanewise(VectorOperators.MUL, Q6K_HI_SCALE.selectFrom(scales)))
+                    .lanewise(VectorOperators.SUB, scales.lanewise(VectorOperators.MUL,
+                            IntVector.fromArray(I512, bsums, x0 / 16)).lanewise(VectorOperators.LSHL, 5));
             float scale = Float.float16ToFloat(w.get(LE_SHORT, bo + 208)) * d[x0 / 256];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, scale), acc);
         }
         // folded to eight lanes, then hsum's halving order from extracted lanes (see dotsQ4K)
-        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0)).add((FloatVector) acc.reinterpretShape(F256, 1));
+        FloatVector h = ((FloatVector) acc.reinterpretShape(F256, 0))
+                .lanewise(VectorOperators.ADD, (FloatVector) acc.reinterpretShape(F256, 1));
         float h0 = h.lane(0) + h.lane(4), h1 = h.lane(1) + h.lane(5);
         float h2 = h.lane(2) + h.lane(6), h3 = h.lane(3) + h.lane(7);
         return (h0 + h2) + (h1 + h3);

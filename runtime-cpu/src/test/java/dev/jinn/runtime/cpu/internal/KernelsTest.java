@@ -244,6 +244,55 @@ class KernelsTest {
     }
 
     /**
+     * The one-token Q6_K kernel sums four products of the six-bit values (0..63, without their offset of 32) in an
+     * int16 lane and two lanes in an int32 one: every value 63 against activations at +-127 gives 32004 a lane and
+     * 64008 a pair, both signs; every value 0 (q - 32 = -32 everywhere) tests the offset's correction alone, and a
+     * row alternating 63 and 0 mixes them. Scales at 127 and -128.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {256, 1536})
+    void q6kDotSumsHoldTheirLargestValues(int cols) {
+        GgmlType type = GgmlType.Q6_K;
+        int rows = 4;
+        MemorySegment w = Arena.ofAuto().allocate(type.rowBytes(cols) * rows);
+        for (long bo = 0; bo < w.byteSize(); bo += 210) {
+            long row = bo / type.rowBytes(cols);
+            for (int i = 0; i < 192; i++) { // ql and qh: all bits set (63), none (0), or 63 and 0 by turns
+                int bits = row == 0 || row == 3 ? 0xFF : row == 1 ? 0 : 0x0F;
+                w.set(ValueLayout.JAVA_BYTE, bo + i, (byte) (i >= 128 && row == 2 ? 0x33 : bits));
+            }
+            for (int j = 0; j < 16; j++) {
+                w.set(ValueLayout.JAVA_BYTE, bo + 192 + j, (byte) (row == 3 ? -128 : 127));
+            }
+            w.set(Kernels.LE_SHORT, bo + 208, Float.floatToFloat16(0.01f));
+        }
+        float[] x = new float[2 * cols];
+        for (int i = 0; i < cols; i++) {
+            // Q8_K maps the value of largest magnitude (the first such) to -127: all equal gives -127 everywhere, a
+            // first value of the other sign +127 for all the rest
+            x[i] = 1.5f;
+            x[cols + i] = i % 256 == 0 ? -2f : 2f;
+        }
+        QuantizedActivations a = new QuantizedActivations();
+        VECTOR.prepare(type, x, 2, cols, a);
+        assertThat(a.q[0]).isEqualTo((byte) -127);
+        assertThat(a.q[cols + 1]).isEqualTo((byte) 127);
+        float[] dq = new float[cols];
+        float[] xq = dequantizeActivations(type, a, 2, cols);
+        for (int r = 0; r < rows; r++) {
+            long off = r * type.rowBytes(cols);
+            Kernels.dequantizeRow(type, w, off, dq, 0, cols);
+            for (int t = 0; t < 2; t++) {
+                double[] exact = exactDot(dq, xq, t, cols);
+                assertThat((double) VECTOR.dot(type, w, off, a, t, cols)).as("row %d token %d", r, t)
+                        .isCloseTo(exact[0], org.assertj.core.data.Offset.offset(1e-5 * exact[1]));
+            }
+        }
+        Kernels.dequantizeRow(type, w, 0, dq, 0, cols);
+        assertThat(dq[0]).isEqualTo(0.01f * 127 * 31, org.assertj.core.data.Offset.offset(0.01f)); // d rounded to f16
+    }
+
+    /**
      * The Q4_K prefill kernel sums 16 products in an int16 lane and two lanes in an int32 one: with every four-bit value
      * 15, every scale 63 and the activations at +-127, its sums reach 16 x 15 x 127 = 30480 a lane (int16 holds
      * 32767) and 60960 a pair, both signs. Any overflow would be far off the exact product.
