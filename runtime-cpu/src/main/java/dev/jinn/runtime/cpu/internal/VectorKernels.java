@@ -315,6 +315,15 @@ public final class VectorKernels extends Kernels {
     private static final byte[] Q4K_ACT_BYTES = new byte[512];
     /** -1 in the byte lanes whose value Q4K_ACT takes from the first 128 values of a super-block, 0 elsewhere. */
     private static final byte[] Q4K_FIRST_HALF = new byte[64];
+    /**
+     * The activation vectors q16p holds less 256 times another (h, l pairs): an int16 lane x = lo + 256 hi of two
+     * values (lo, hi < 256) times activation a_l, plus hi times (a_h - 256 a_l), is lo a_l + hi a_h modulo 2^16, so a
+     * kernel need not mask x's high byte off; its sums stay exact wherever their true value fits in int16. dotQ6K
+     * folds each pair permute's two bytes. dotQ4K folds nothing: folding its low nibbles' bytes (one mask fewer per
+     * 64 values) measured no faster (hot data, one thread, three alternated pairs).
+     */
+    static final int[] Q4K_FOLDS = {};
+    static final int[] Q6K_FOLDS = {1, 0, 3, 2, 5, 4, 7, 6};
     /** For dotQ4K: parts 0 and 1 (2 and 3) interleaved, byte 2i from the first part's byte i, 2i + 1 the second's. */
     private static final ByteVector Q4K_PAIR01;
     private static final ByteVector Q4K_PAIR23;
@@ -681,25 +690,24 @@ public final class VectorKernels extends Kernels {
             ByteVector yh = ys.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, (short) 0x0F0F)
                     .lanewise(VectorOperators.OR, qh.lanewise(VectorOperators.LSHR, 2)
                             .lanewise(VectorOperators.AND, (short) 0x3030)).reinterpretAsBytes();
-            // the pair permutes: int16 lanes with two values of one sub-block, low byte and high byte
+            // the pair permutes: int16 lanes with two values of one sub-block, lo + 256 hi, against activations folded
+            // to match (Q6K_FOLDS): the lane times a, plus hi times (a' - 256 a), is lo a + hi a' modulo 2^16
             ShortVector a0 = Q6K_PAIR0.selectFrom(xl, yl).reinterpretAsShorts();
             ShortVector a1 = Q6K_PAIR1.selectFrom(xl, yl).reinterpretAsShorts();
             ShortVector b0 = Q6K_PAIR0.selectFrom(xh, yh).reinterpretAsShorts();
             ShortVector b1 = Q6K_PAIR1.selectFrom(xh, yh).reinterpretAsShorts();
-            ShortVector los = a0.lanewise(VectorOperators.AND, (short) 0xFF).lanewise(VectorOperators.MUL,
-                            ShortVector.fromArray(S512, qp, x0))
+            ShortVector los = a0.lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0))
                     .lanewise(VectorOperators.ADD, a0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
                             ShortVector.fromArray(S512, qp, x0 + 32)))
-                    .lanewise(VectorOperators.ADD, a1.lanewise(VectorOperators.AND, (short) 0xFF)
-                            .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 64)))
+                    .lanewise(VectorOperators.ADD,
+                            a1.lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 64)))
                     .lanewise(VectorOperators.ADD, a1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
                             ShortVector.fromArray(S512, qp, x0 + 96)));
-            ShortVector his = b0.lanewise(VectorOperators.AND, (short) 0xFF).lanewise(VectorOperators.MUL,
-                            ShortVector.fromArray(S512, qp, x0 + 128))
+            ShortVector his = b0.lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 128))
                     .lanewise(VectorOperators.ADD, b0.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
                             ShortVector.fromArray(S512, qp, x0 + 160)))
-                    .lanewise(VectorOperators.ADD, b1.lanewise(VectorOperators.AND, (short) 0xFF)
-                            .lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 192)))
+                    .lanewise(VectorOperators.ADD,
+                            b1.lanewise(VectorOperators.MUL, ShortVector.fromArray(S512, qp, x0 + 192)))
                     .lanewise(VectorOperators.ADD, b1.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.MUL,
                             ShortVector.fromArray(S512, qp, x0 + 224)));
             // adjacent int16 lanes summed into their int32 lane as (x >> 16) + ((x << 16) >> 16): the sums reach
@@ -895,8 +903,9 @@ public final class VectorKernels extends Kernels {
         super.prepare(type, x, rows, cols, a);
         if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) { // the one-token kernels' layouts (Q4K_ACT, Q6K_ACT)
             a.ensureQ16p(rows * cols);
-            permuteActivations(a.q, a.q16p, rows * cols, type == GgmlType.Q4_K ? Q4K_ACT_BYTES : Q6K_ACT_BYTES,
-                    type == GgmlType.Q4_K ? Q4K_FIRST_HALF : Q6K_FIRST_HALF);
+            boolean q4k = type == GgmlType.Q4_K;
+            permuteActivations(a.q, a.q16p, rows * cols, q4k ? Q4K_ACT_BYTES : Q6K_ACT_BYTES,
+                    q4k ? Q4K_FIRST_HALF : Q6K_FIRST_HALF, q4k ? Q4K_FOLDS : Q6K_FOLDS);
         }
         if (packs(type, rows, cols)) {
             switch (type) {
@@ -912,11 +921,13 @@ public final class VectorKernels extends Kernels {
 
     /**
      * The int8 activations {@code q} widened to int16 in the one-token Q4_K/Q6_K kernels' lane layout, super-block by
-     * super-block, into {@code q16p}. A method of its own: inside prepare, with the quantization and widening C2
-     * inlines there, its vector operations were left as calls and boxed (2 MB of garbage and 1.4 instead of 1.1 ms
-     * for 256 tokens of 1536 values, in every run of a harness that prepared nothing else).
+     * super-block, into {@code q16p}; then, for each pair (h, l) of {@code folds}, vector h less vector l times 256
+     * (mod 2^16; see Q4K_FOLDS). A method of its own: inside prepare, with the quantization and widening C2 inlines
+     * there, its vector operations were left as calls and boxed (2 MB of garbage and 1.4 instead of 1.1 ms for 256
+     * tokens of 1536 values, in every run of a harness that prepared nothing else).
      */
-    private static void permuteActivations(byte[] q, short[] q16p, int n, byte[] indexes, byte[] firstHalf) {
+    private static void permuteActivations(byte[] q, short[] q16p, int n, byte[] indexes, byte[] firstHalf,
+                                           int[] folds) {
         ByteVector first = ByteVector.fromArray(B512, firstHalf, 0);
         for (int base = 0; base < n; base += 256) {
             // vector v takes its values from sub-blocks of both halves of the super-block: a permute of each
@@ -929,6 +940,12 @@ public final class VectorKernels extends Kernels {
                 ByteVector index = ByteVector.fromArray(B512, indexes, 64 * v);
                 ByteVector r = index.selectFrom(a0, a1).and(first).or(index.selectFrom(a2, a3).and(first.not()));
                 ((ShortVector) r.convertShape(VectorOperators.B2S, S512, 0)).intoArray(q16p, base + 32 * v);
+            }
+            for (int f = 0; f < folds.length; f += 2) {
+                int h = base + 32 * folds[f];
+                ShortVector.fromArray(S512, q16p, h).lanewise(VectorOperators.SUB,
+                        ShortVector.fromArray(S512, q16p, base + 32 * folds[f + 1]).lanewise(VectorOperators.LSHL, 8))
+                        .intoArray(q16p, h);
             }
         }
     }

@@ -380,7 +380,10 @@ class KernelsTest {
         }
     }
 
-    /** The AVX-512 Q4_K and Q6_K kernels' activations: each super-block of the int16 values permuted by its table. */
+    /**
+     * The AVX-512 Q4_K and Q6_K kernels' activations: each super-block of the int16 values permuted by its table, the
+     * vectors named by its folds less 256 times their partners (modulo 2^16).
+     */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
     void kQuantActivationsArePermutedAsTheVectorKernelReadsThem(GgmlType type) {
@@ -394,9 +397,19 @@ class KernelsTest {
             seen.add(table[i]);
         }
         assertThat(seen).as("a permutation").hasSize(256).allMatch(v -> v >= 0 && v < 256);
+        int[] folds = type == GgmlType.Q4_K ? VectorKernels.Q4K_FOLDS : VectorKernels.Q6K_FOLDS;
+        int[] foldedFrom = new int[8];
+        java.util.Arrays.fill(foldedFrom, -1);
+        for (int f = 0; f < folds.length; f += 2) {
+            foldedFrom[folds[f]] = folds[f + 1];
+        }
         for (int base = 0; base < rows * cols; base += 256) {
             for (int i = 0; i < 256; i++) {
-                assertThat(a.q16p[base + i]).as("position %d", base + i).isEqualTo(a.q16[base + table[i]]);
+                // a folded vector's lane holds its value less 256 times the same lane of the vector it is folded with
+                int from = foldedFrom[i / 32];
+                short expected = (short) (a.q16[base + table[i]]
+                        - (from < 0 ? 0 : 256 * a.q16[base + table[32 * from + i % 32]]));
+                assertThat(a.q16p[base + i]).as("position %d", base + i).isEqualTo(expected);
             }
         }
     }
