@@ -24,8 +24,9 @@ public final class QuantizedActivations {
     public short[] q16 = new short[0];
     /**
      * For the AVX-512 Q4_K and Q6_K kernels: {@link #q16} with each super-block's 256 values permuted to that
-     * kernel's lane layout (VectorKernels.Q4K_ACT, Q6K_ACT), {@code [rows][cols]}; filled by VectorKernels.prepare for
-     * those two types only.
+     * kernel's lane layout (VectorKernels.Q4K_ACT, Q6K_ACT), {@code [rows][cols]}, Q6_K's odd 32-value vectors less 256
+     * times the vector before them, modulo 2^16 (VectorKernels.Q6K_FOLDS); filled by VectorKernels.prepare for those
+     * two types only.
      */
     public short[] q16p = new short[0];
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
