@@ -230,14 +230,20 @@ class KernelsTest {
         VECTOR.prepare(type, x, 2, cols, a);
         assertThat(a.q[0]).isEqualTo((byte) 127);
         assertThat(a.q[cols]).isEqualTo((byte) -127);
+        assertOneTokenDotsExact(type, w, a, rows, 2, cols);
+    }
+
+    /** Each row of {@code w} against each of the first {@code tokens} tokens of {@code a}, by the one-token kernel. */
+    private static void assertOneTokenDotsExact(GgmlType type, MemorySegment w, QuantizedActivations a, int rows,
+                                                int tokens, int cols) {
         float[] dq = new float[cols];
-        float[] xq = dequantizeActivations(type, a, 2, cols);
+        float[] xq = dequantizeActivations(type, a, tokens, cols);
         for (int r = 0; r < rows; r++) {
             long off = r * type.rowBytes(cols);
             Kernels.dequantizeRow(type, w, off, dq, 0, cols);
-            for (int t = 0; t < 2; t++) {
+            for (int t = 0; t < tokens; t++) {
                 double[] exact = exactDot(dq, xq, t, cols);
-                assertThat((double) VECTOR.dot(type, w, off, a, t, cols)).as("row %d token %d", r, t)
+                assertThat((double) VECTOR.dot(type, w, off, a, t, cols)).as("%s row %d token %d", type, r, t)
                         .isCloseTo(exact[0], org.assertj.core.data.Offset.offset(1e-5 * exact[1]));
             }
         }
@@ -247,7 +253,7 @@ class KernelsTest {
      * The one-token Q6_K kernel sums four products of the six-bit values (0..63, without their offset of 32) in an
      * int16 lane and two lanes in an int32 one: every value 63 against activations at +-127 gives 32004 a lane and
      * 64008 a pair, both signs; every value 0 (q - 32 = -32 everywhere) tests the offset's correction alone, and a
-     * row alternating 63 and 0 mixes them. Scales at 127 and -128.
+     * row of 63, 15, 48 and 0 by turns of 32 mixes them. Scales at 127 and -128.
      */
     @ParameterizedTest
     @ValueSource(ints = {256, 1536})
@@ -257,7 +263,7 @@ class KernelsTest {
         MemorySegment w = Arena.ofAuto().allocate(type.rowBytes(cols) * rows);
         for (long bo = 0; bo < w.byteSize(); bo += 210) {
             long row = bo / type.rowBytes(cols);
-            for (int i = 0; i < 192; i++) { // ql and qh: all bits set (63), none (0), or 63 and 0 by turns
+            for (int i = 0; i < 192; i++) { // ql and qh: all bits set (63), none (0), or 63, 15, 48, 0 by turns
                 int bits = row == 0 || row == 3 ? 0xFF : row == 1 ? 0 : 0x0F;
                 w.set(ValueLayout.JAVA_BYTE, bo + i, (byte) (i >= 128 && row == 2 ? 0x33 : bits));
             }
@@ -277,17 +283,8 @@ class KernelsTest {
         VECTOR.prepare(type, x, 2, cols, a);
         assertThat(a.q[0]).isEqualTo((byte) -127);
         assertThat(a.q[cols + 1]).isEqualTo((byte) 127);
+        assertOneTokenDotsExact(type, w, a, rows, 2, cols);
         float[] dq = new float[cols];
-        float[] xq = dequantizeActivations(type, a, 2, cols);
-        for (int r = 0; r < rows; r++) {
-            long off = r * type.rowBytes(cols);
-            Kernels.dequantizeRow(type, w, off, dq, 0, cols);
-            for (int t = 0; t < 2; t++) {
-                double[] exact = exactDot(dq, xq, t, cols);
-                assertThat((double) VECTOR.dot(type, w, off, a, t, cols)).as("row %d token %d", r, t)
-                        .isCloseTo(exact[0], org.assertj.core.data.Offset.offset(1e-5 * exact[1]));
-            }
-        }
         Kernels.dequantizeRow(type, w, 0, dq, 0, cols);
         assertThat(dq[0]).isEqualTo(0.01f * 127 * 31, org.assertj.core.data.Offset.offset(0.01f)); // d rounded to f16
     }
