@@ -1696,10 +1696,8 @@ public final class VectorKernels extends Kernels {
             FloatVector y = FloatVector.fromArray(F512, x, xOff + i)
                     .fma(sv, accumulate ? FloatVector.fromArray(F512, acc, i) : negZero);
             IntVector bits = y.reinterpretAsInts();
-            // C's bits from the exponent field where it lies: max(e, -14) + 13 in the exponent, 0x400000 below it
-            // (three operations; shifting the exponent down and back took six)
-            FloatVector c = bits.and(0x7F800000).max((127 - 14) << 23).add((13 << 23) + 0x400000)
-                    .reinterpretAsFloats();
+            IntVector exp = bits.lanewise(VectorOperators.LSHR, 23).and(0xFF).max(127 - 14);
+            FloatVector c = exp.add(13).lanewise(VectorOperators.LSHL, 23).or(0x400000).reinterpretAsFloats();
             y.add(c).sub(c).reinterpretAsInts().or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(acc, i);
         }
         for (; i < n; i++) {
