@@ -46,8 +46,8 @@ public final class QuantizedActivations {
     /** Q8_0's packed block scales (see VectorKernels.packActivations), Q4_K's super-block scales (packPairs). */
     public float[] packedScales = new float[0];
     /**
-     * For the AVX-512 Q4_K prefill kernel (VectorKernels.packPairs): the int8 values of columns 2p and 2p + 1 as
-     * one int, two int16 lanes, in tiles of VectorKernels.PAIR_TOKENS tokens.
+     * For the AVX-512 Q4_K prefill kernel (VectorKernels.packPairs): the int8 values of two columns 32 apart (the
+     * same position in two sub-blocks) as one int, two int16 lanes, in tiles of VectorKernels.PAIR_TOKENS tokens.
      */
     public int[] packedPairs = new int[0];
     /** For the same kernel: minus each 32-value sub-block's sum times its super-block scale, per token. */

@@ -997,9 +997,11 @@ public final class VectorKernels extends Kernels {
 
     /**
      * Q4_K's activations for panelTileQ4K, in tiles of PAIR_TOKENS tokens (g = t / PAIR_TOKENS, j = t % PAIR_TOKENS):
-     * the int8 values of columns 2p and 2p + 1 as one int of two int16 lanes (2p in the low half, the little-endian
-     * lane order of {@code ShortVector.reinterpretAsInts}) at
-     * {@code packedPairs[(g * cols / 2 + p) * PAIR_TOKENS + j]};
+     * pair p of super-block s, {@code p = 32 c + k} with c and k below 4 and 32, is the int8 values of columns
+     * {@code 256 s + 64 c + k} and {@code + 32} (the same position in sub-blocks 2c and 2c + 1, the low and high
+     * nibbles of one weight byte) as one int of two int16 lanes (the first in the low half, the little-endian lane
+     * order of {@code ShortVector.reinterpretAsInts}) at
+     * {@code packedPairs[(g * cols / 2 + 128 s + p) * PAIR_TOKENS + j]};
      * the super-block scale d at {@code packedScales[(g * cols / 256 + s) * PAIR_TOKENS + j]}; {@code -d} times the sum
      * of each 32-value sub-block b at {@code packedMins[(g * cols / 32 + b) * PAIR_TOKENS + j]}. Zeros for the last
      * tile's missing tokens.
@@ -1018,8 +1020,8 @@ public final class VectorKernels extends Kernels {
                 boolean real = t < rows;
                 int x = t * cols;
                 for (int p = 0; p < pairs; p++) {
-                    a.packedPairs[(g * pairs + p) * width + j] =
-                            real ? (a.q[x + 2 * p] & 0xFFFF) | (a.q[x + 2 * p + 1] << 16) : 0;
+                    int c = x + (p >> 7 << 8) + ((p >> 5 & 3) << 6) + (p & 31);
+                    a.packedPairs[(g * pairs + p) * width + j] = real ? (a.q[c] & 0xFFFF) | (a.q[c + 32] << 16) : 0;
                 }
                 for (int sb = 0; sb < ns; sb++) {
                     a.packedScales[(g * ns + sb) * width + j] = real ? a.d[t * ns + sb] : 0;
@@ -1079,7 +1081,7 @@ public final class VectorKernels extends Kernels {
                         default -> decodeRowF32(w, off, columns, s.rows, 256 * i);
                     }
                 }
-                // Q4_K: 128 ints per row, each two int16 values (columns 2p and 2p + 1), transposed the same way
+                // Q4_K: 128 ints per row, each two int16 values (packPairs' pairs), transposed the same way
                 int elements = pairs ? columns / 2 : columns;
                 int first = pairs ? c / 2 : c;
                 for (int g = 0; g < PANEL; g += 16) {
@@ -1356,22 +1358,29 @@ public final class VectorKernels extends Kernels {
 
     /**
      * Q4_K against half a panel of int16 pairs (decodeRowQ4KPairs: rows {@code 16 * half} to {@code 16 * half + 15}),
-     * a tile of PAIR_TOKENS tokens (packPairs), adding to the sums panelMinsQ4K left in {@code sums}. Per 32-column
-     * sub-block, the exact integer sums of its products as ggml's Q4_K dot makes them, for 16 rows x 6 tokens: one
-     * int16 multiply per two columns (vpmullw, 32 products an instruction against a float FMA's 16), summed in the
-     * int16 lanes (16 products of at most 15 * 127: below 2^15), then the lane pairs in int32; then
-     * {@code acc += (dw * scale) * dx * sum} per row and token. sums[32 j + i] as in panelTile. Written out like the
-     * other tiles (sums in arrays or loops over the tokens would live in memory), and small: over the whole panel
-     * (24 sums in registers, as panelTileQ8), C2 left some of the method's last vector operations as calls, boxing
-     * the sums, in one test JVM in five to ten (KernelAllocationTest).
+     * a tile of PAIR_TOKENS tokens (packPairs), adding to the sums panelMinsQ4K left in {@code sums}. Per 64 columns
+     * (sub-blocks 2c and 2c + 1, one weight byte's two nibbles per pair), the exact integer sums of their products for
+     * 16 rows x 6 tokens: one int16 multiply per pair (vpmullw, 32 products an instruction against a float FMA's 16),
+     * summed in the int16 lanes, each lane one sub-block's; then per row and token
+     * {@code acc += dx * (dw * scale_lo * sum_lo + dw * scale_hi * sum_hi)}. The four-bit values come centred,
+     * {@code q - 8} (panelMinsQ4K adds back {@code 8 * dw * scale} times the sub-block's activation sum), so 32
+     * products fit an int16 lane (at most 32 x 8 x 127 = 32512) and a lane needs no partner: the two halves of an
+     * int32 are taken apart with three shifts, against the four and an add that summing uncentred pairs every 32
+     * columns took. sums[32 j + i] as in panelTile. Written out like the other tiles (sums in arrays or loops over the
+     * tokens would live in memory), and small: over the whole panel (24 sums in registers, as panelTileQ8), C2 left
+     * some of the method's last vector operations as calls, boxing the sums, in one test JVM in five to ten
+     * (KernelAllocationTest).
      */
     private static void panelTileQ4K(float[] panel, int pb, int half, float[] ps, int[] xp, int x, float[] xd,
                                      int xdo, int cols, float[] sums) {
-        // ints to floats without VectorSupport.convert, whose intrinsic failed most often of all here: for
-        // |v| < 2^22 the float with the bits of ROUND_MAGIC (1.5 * 2^23) plus v is ROUND_MAGIC + v, exactly (a pair
-        // sum is at most 60960)
+        // the int16 sums start at 32768, so a lane holds 32768 + its sum, from 256 to 65280 unsigned, taken out of its
+        // int32 with a mask or a logical shift. Ints to floats without VectorSupport.convert, whose intrinsic failed
+        // most often of all here: for 0 <= v < 2^22 the float with the bits of ROUND_MAGIC (1.5 * 2^23) or v is
+        // ROUND_MAGIC + v, exactly, so less ROUND_MAGIC + 32768 it is the sum
+        ShortVector bias = ShortVector.broadcast(S512, (short) 0x8000);
+        IntVector low16 = IntVector.broadcast(I512, 0xFFFF);
         IntVector magicBits = IntVector.broadcast(I512, Float.floatToRawIntBits(ROUND_MAGIC));
-        FloatVector magic = FloatVector.broadcast(F512, ROUND_MAGIC);
+        FloatVector magic = FloatVector.broadcast(F512, ROUND_MAGIC + 32768);
         int h = 16 * half;
         FloatVector a0 = FloatVector.fromArray(F512, sums, 0 + h);
         FloatVector a1 = FloatVector.fromArray(F512, sums, 32 + h);
@@ -1379,9 +1388,9 @@ public final class VectorKernels extends Kernels {
         FloatVector a3 = FloatVector.fromArray(F512, sums, 96 + h);
         FloatVector a4 = FloatVector.fromArray(F512, sums, 128 + h);
         FloatVector a5 = FloatVector.fromArray(F512, sums, 160 + h);
-        for (int blk = 0; blk < cols / 32; blk++) {
-            ShortVector s0 = ShortVector.zero(S512), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
-            for (int p = 16 * blk; p < 16 * blk + 16; p++) {
+        for (int blk = 0; blk < cols / 64; blk++) {
+            ShortVector s0 = bias, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+            for (int p = 32 * blk; p < 32 * blk + 32; p++) {
                 ShortVector w = FloatVector.fromArray(F512, panel, pb + p * PANEL + h).reinterpretAsShorts();
                 int xk = x + p * PAIR_TOKENS;
                 s0 = s0.add(w.mul(IntVector.broadcast(I512, xp[xk]).reinterpretAsShorts()));
@@ -1391,35 +1400,41 @@ public final class VectorKernels extends Kernels {
                 s4 = s4.add(w.mul(IntVector.broadcast(I512, xp[xk + 4]).reinterpretAsShorts()));
                 s5 = s5.add(w.mul(IntVector.broadcast(I512, xp[xk + 5]).reinterpretAsShorts()));
             }
-            // int16 lane pairs summed in int32 as (x >> 16) + ((x << 16) >> 16): the one-token kernels' (x + (x << 16))
-            // >> 16 adds them in the upper int16 half, where two sums of 16 products (up to 30480 each) overflow
-            FloatVector d = FloatVector.fromArray(F512, ps, blk * PANEL + h);
-            int xs = xdo + blk / 8 * PAIR_TOKENS;
+            // the low int16 lane is sub-block 2 blk's, the high one sub-block 2 blk + 1's
+            FloatVector dlo = FloatVector.fromArray(F512, ps, 2 * blk * PANEL + h);
+            FloatVector dhi = FloatVector.fromArray(F512, ps, (2 * blk + 1) * PANEL + h);
+            int xs = xdo + blk / 4 * PAIR_TOKENS;
             IntVector i;
             i = s0.reinterpretAsInts();
-            a0 = d.mul(FloatVector.broadcast(F512, xd[xs])).fma(i.lanewise(VectorOperators.ASHR, 16)
-                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(magicBits).reinterpretAsFloats().sub(magic), a0);
+            a0 = dhi.fma(i.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.OR, magicBits)
+                    .reinterpretAsFloats().sub(magic), dlo.mul(i.lanewise(VectorOperators.AND, low16)
+                    .lanewise(VectorOperators.OR, magicBits).reinterpretAsFloats().sub(magic)))
+                    .fma(FloatVector.broadcast(F512, xd[xs]), a0);
             i = s1.reinterpretAsInts();
-            a1 = d.mul(FloatVector.broadcast(F512, xd[xs + 1])).fma(i.lanewise(VectorOperators.ASHR, 16)
-                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(magicBits).reinterpretAsFloats().sub(magic), a1);
+            a1 = dhi.fma(i.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.OR, magicBits)
+                    .reinterpretAsFloats().sub(magic), dlo.mul(i.lanewise(VectorOperators.AND, low16)
+                    .lanewise(VectorOperators.OR, magicBits).reinterpretAsFloats().sub(magic)))
+                    .fma(FloatVector.broadcast(F512, xd[xs + 1]), a1);
             i = s2.reinterpretAsInts();
-            a2 = d.mul(FloatVector.broadcast(F512, xd[xs + 2])).fma(i.lanewise(VectorOperators.ASHR, 16)
-                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(magicBits).reinterpretAsFloats().sub(magic), a2);
+            a2 = dhi.fma(i.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.OR, magicBits)
+                    .reinterpretAsFloats().sub(magic), dlo.mul(i.lanewise(VectorOperators.AND, low16)
+                    .lanewise(VectorOperators.OR, magicBits).reinterpretAsFloats().sub(magic)))
+                    .fma(FloatVector.broadcast(F512, xd[xs + 2]), a2);
             i = s3.reinterpretAsInts();
-            a3 = d.mul(FloatVector.broadcast(F512, xd[xs + 3])).fma(i.lanewise(VectorOperators.ASHR, 16)
-                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(magicBits).reinterpretAsFloats().sub(magic), a3);
+            a3 = dhi.fma(i.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.OR, magicBits)
+                    .reinterpretAsFloats().sub(magic), dlo.mul(i.lanewise(VectorOperators.AND, low16)
+                    .lanewise(VectorOperators.OR, magicBits).reinterpretAsFloats().sub(magic)))
+                    .fma(FloatVector.broadcast(F512, xd[xs + 3]), a3);
             i = s4.reinterpretAsInts();
-            a4 = d.mul(FloatVector.broadcast(F512, xd[xs + 4])).fma(i.lanewise(VectorOperators.ASHR, 16)
-                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(magicBits).reinterpretAsFloats().sub(magic), a4);
+            a4 = dhi.fma(i.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.OR, magicBits)
+                    .reinterpretAsFloats().sub(magic), dlo.mul(i.lanewise(VectorOperators.AND, low16)
+                    .lanewise(VectorOperators.OR, magicBits).reinterpretAsFloats().sub(magic)))
+                    .fma(FloatVector.broadcast(F512, xd[xs + 4]), a4);
             i = s5.reinterpretAsInts();
-            a5 = d.mul(FloatVector.broadcast(F512, xd[xs + 5])).fma(i.lanewise(VectorOperators.ASHR, 16)
-                    .add(i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(magicBits).reinterpretAsFloats().sub(magic), a5);
+            a5 = dhi.fma(i.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.OR, magicBits)
+                    .reinterpretAsFloats().sub(magic), dlo.mul(i.lanewise(VectorOperators.AND, low16)
+                    .lanewise(VectorOperators.OR, magicBits).reinterpretAsFloats().sub(magic)))
+                    .fma(FloatVector.broadcast(F512, xd[xs + 5]), a5);
         }
         a0.intoArray(sums, 0 + h);
         a1.intoArray(sums, 32 + h);
@@ -1431,7 +1446,8 @@ public final class VectorKernels extends Kernels {
 
     /**
      * The mins' part of a Q4_K panel against a token tile, which panelTileQ4K then adds to: {@code sums[32 j + i]} =
-     * the sum over sub-blocks of {@code (dmin * min)} of row i times {@code -dx * xsum} of token j (packPairs).
+     * the sum over sub-blocks of {@code dmin * min - 8 * d * scale} of row i (decodeRowQ4KPairs: the mins, and the 8
+     * panelTileQ4K's centred values lack) times {@code -dx * xsum} of token j (packPairs).
      */
     private static void panelMinsQ4K(float[] pm, float[] xm, int xmo, int cols, float[] sums) {
         FloatVector a0 = FloatVector.zero(F512), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
@@ -1475,10 +1491,10 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * One Q4_K super-block of a row for panelTileQ4K: its 256 four-bit values as int16 in column order, two to an
-     * int (stored as float bits: the panel is a float array, and transpose16 moves bits) at {@code dst[o..o + 127]};
-     * {@code d * scale} and {@code dmin * min} of its eight sub-blocks at {@code sc[so + j * PANEL]} and
-     * {@code mn[so + j * PANEL]}.
+     * One Q4_K super-block of a row for panelTileQ4K: its 256 four-bit values less 8, as int16, two to an int (stored
+     * as float bits: the panel is a float array, and transpose16 moves bits) in packPairs' order, the low and high
+     * nibbles of weight byte {@code 32 c + k} in int {@code dst[o + 32 c + k]}; {@code d * scale} of its eight
+     * sub-blocks at {@code sc[so + j * PANEL]} and {@code dmin * min - 8 * d * scale} at {@code mn[so + j * PANEL]}.
      */
     private static void decodeRowQ4KPairs(MemorySegment w, long off, float[] dst, int o, float[] sc, float[] mn,
                                           int so) {
@@ -1489,16 +1505,18 @@ public final class VectorKernels extends Kernels {
         long scales = k4Scales((int) (h0 >>> 32), (int) (h1 >>> 32));
         long mins = k4Mins((int) h1, (int) (h1 >>> 32));
         for (int j = 0; j < 8; j++) {
-            sc[so + j * PANEL] = d * byteAt(scales, j);
-            mn[so + j * PANEL] = dmin * byteAt(mins, j);
+            float ds = d * byteAt(scales, j);
+            sc[so + j * PANEL] = ds;
+            mn[so + j * PANEL] = Math.fma(dmin, byteAt(mins, j), -8 * ds);
         }
-        ByteVector low4 = ByteVector.broadcast(B256, (byte) 0xF); // explicit broadcasts: see "kernel rules" above
-        for (int j = 0; j < 4; j++) { // 32 bytes: columns 64j.. in the low nibbles, 64j + 32.. in the high ones
-            ByteVector q = ByteVector.fromMemorySegment(B256, w, off + 16 + 32 * j, LE);
-            ((ShortVector) q.and(low4).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0)).reinterpretAsFloats()
-                    .intoArray(dst, o + 32 * j);
-            ((ShortVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0))
-                    .reinterpretAsFloats().intoArray(dst, o + 32 * j + 16);
+        IntVector nibbles = IntVector.broadcast(I512, 0x000F000F); // explicit broadcasts: see "kernel rules" above
+        ShortVector eight = ShortVector.broadcast(S512, (short) 8);
+        for (int j = 0; j < 8; j++) { // 16 bytes a step, each widened to an int b, then (b | b << 12) & 0x000F000F
+            IntVector b = (IntVector) ByteVector.fromMemorySegment(B128, w, off + 16 + 16 * j, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
+            b.lanewise(VectorOperators.OR, b.lanewise(VectorOperators.LSHL, 12))
+                    .lanewise(VectorOperators.AND, nibbles).reinterpretAsShorts()
+                    .lanewise(VectorOperators.SUB, eight).reinterpretAsFloats().intoArray(dst, o + 16 * j);
         }
     }
 

@@ -290,12 +290,13 @@ class KernelsTest {
     }
 
     /**
-     * The Q4_K prefill kernel sums 16 products in an int16 lane and two lanes in an int32 one: with every four-bit value
-     * 15, every scale 63 and the activations at +-127, its sums reach 16 x 15 x 127 = 30480 a lane (int16 holds
-     * 32767) and 60960 a pair, both signs. Any overflow would be far off the exact product.
+     * The Q4_K prefill kernel sums 32 products of centred four-bit values ({@code q - 8}) in an int16 lane: with every
+     * value 0 (-8), every scale and min 63 and the activations at +-127, its sums reach 32 x 8 x 127 = 32512 (int16
+     * holds 32767), both signs; with every value 15 (+7), 28448. Any overflow would be far off the exact product.
      */
-    @Test
-    void q4kPrefillSumsHoldTheirLargestValues() {
+    @ParameterizedTest
+    @ValueSource(ints = {0x00, 0xFF})
+    void q4kPrefillSumsHoldTheirLargestValues(int nibbles) {
         GgmlType type = GgmlType.Q4_K;
         int rows = VectorKernels.PANEL;
         int cols = 512;
@@ -303,14 +304,14 @@ class KernelsTest {
         MemorySegment w = Arena.ofAuto().allocate(type.rowBytes(cols) * rows);
         for (long bo = 0; bo < w.byteSize(); bo += 144) {
             w.set(Kernels.LE_SHORT, bo, Float.floatToFloat16(0.01f)); // d
-            w.set(Kernels.LE_SHORT, bo + 2, Float.floatToFloat16(0.02f)); // dmin (the mins are 0)
+            w.set(Kernels.LE_SHORT, bo + 2, Float.floatToFloat16(0.02f)); // dmin
             for (int j = 0; j < 4; j++) {
                 w.set(ValueLayout.JAVA_BYTE, bo + 4 + j, (byte) 0xFF); // scales 0-3: 63; top bits of 4-7: 3
-                w.set(ValueLayout.JAVA_BYTE, bo + 8 + j, (byte) 0); // mins 0-3: 0; top bits of 4-7: 0
-                w.set(ValueLayout.JAVA_BYTE, bo + 12 + j, (byte) 0x0F); // scales 4-7 low bits 15, mins 4-7 low bits 0
+                w.set(ValueLayout.JAVA_BYTE, bo + 8 + j, (byte) 0xFF); // mins 0-3: 63; top bits of 4-7: 3
+                w.set(ValueLayout.JAVA_BYTE, bo + 12 + j, (byte) 0xFF); // low bits of scales and mins 4-7: 15
             }
             for (int i = 0; i < 128; i++) {
-                w.set(ValueLayout.JAVA_BYTE, bo + 16 + i, (byte) 0xFF);
+                w.set(ValueLayout.JAVA_BYTE, bo + 16 + i, (byte) nibbles);
             }
         }
         float[] x = new float[tokens * cols];
@@ -332,7 +333,8 @@ class KernelsTest {
         float[] xq = dequantizeActivations(type, a, tokens, cols);
         for (int r = 0; r < rows; r++) {
             Kernels.dequantizeRow(type, w, r * type.rowBytes(cols), dq, 0, cols);
-            assertThat(dq[0]).isEqualTo(0.01f * 63 * 15, org.assertj.core.data.Offset.offset(0.01f)); // d rounded to f16
+            assertThat(dq[0]).isEqualTo(0.01f * 63 * (nibbles & 15) - 0.02f * 63, // d and dmin rounded to f16
+                    org.assertj.core.data.Offset.offset(0.01f));
             for (int t = 0; t < tokens; t++) {
                 double[] exact = exactDot(dq, xq, t, cols);
                 assertThat((double) out[t * rows + r]).as("row %d token %d", r, t)
