@@ -76,6 +76,20 @@ public abstract class Kernels {
 
     /** Prepares {@code rows} activation rows of {@code cols} values from {@code x} for weights of {@code type}. */
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
+        prepare(type, x, rows, cols, a, true);
+    }
+
+    /**
+     * {@link #prepare}, with the row kernels' int16 layouts ({@link #buildRowLayouts}) only if {@code widen}: a
+     * subclass whose batched kernel reads packed values of its own leaves them out, and a row kernel that runs on
+     * these activations all the same builds them first ({@link #ensureRowLayouts}).
+     */
+    protected final void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a,
+                                 boolean widen) {
+        a.rowLayouts = false;
+        a.preparedType = type;
+        a.preparedRows = rows;
+        a.preparedCols = cols;
         switch (type) {
             case F32 -> {
                 a.ensureFloats(rows * cols);
@@ -96,17 +110,45 @@ public abstract class Kernels {
             case Q8_0, Q4_0 -> {
                 a.ensureQuants(rows * cols, rows * cols / 32, 0);
                 quantizeQ8_0(x, rows * cols, a.q, a.d);
-                widen(a.q, a.q16, rows * cols);
             }
             case Q4_K, Q5_K, Q6_K -> {
                 a.ensureQuants(rows * cols, rows * cols / 256, rows * cols / 16);
                 quantizeK(x, rows * cols, a.q, a.d, a.bsums);
-                widen(a.q, a.q16, rows * cols);
                 for (int j = 0; j < rows * cols / 32; j++) {
                     a.bsum32[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
                 }
             }
             default -> throw new IllegalArgumentException("no CPU kernel for " + type);
+        }
+        if (widen) {
+            buildRowLayouts(a);
+            a.rowLayouts = true;
+        }
+    }
+
+    /**
+     * Builds what the row kernels read beyond the quantized values, for the last preparation of {@code a}: the int16
+     * copy {@code q16} of quantized types. Subclasses add their own layouts.
+     */
+    protected void buildRowLayouts(QuantizedActivations a) {
+        switch (a.preparedType) {
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> widen(a.q, a.q16, a.preparedRows * a.preparedCols);
+            default -> { }
+        }
+    }
+
+    /**
+     * Builds the row kernels' layouts of activations prepared without them, once: the mat-mul workers may get here
+     * together (only when a batched preparation is used token by token, which the backend never does).
+     */
+    protected final void ensureRowLayouts(QuantizedActivations a) {
+        if (!a.rowLayouts) {
+            synchronized (a) {
+                if (!a.rowLayouts) {
+                    buildRowLayouts(a);
+                    a.rowLayouts = true;
+                }
+            }
         }
     }
 
@@ -196,6 +238,7 @@ public abstract class Kernels {
         if (n > 1 && matRowsBatched(type, w, rowBytes, r0, r1, a, n, cols, out, outStride, bias)) {
             return;
         }
+        ensureRowLayouts(a);
         if (n == 1 && matRowsOneToken(type, w, rowBytes, r0, r1, a, cols, out)) {
             for (int r = r0; bias != null && r < r1; r++) {
                 out[r] += bias[r];
@@ -256,6 +299,7 @@ public abstract class Kernels {
 
     /** Dot product of the weight row at byte {@code off} with prepared activation row {@code row}. */
     public final float dot(GgmlType type, MemorySegment w, long off, QuantizedActivations a, int row, int cols) {
+        ensureRowLayouts(a);
         return switch (type) {
             case F32 -> dotF32(w, off, a.f, row * cols, cols);
             case F16 -> dotF16(w, off, a.f, row * cols, cols);

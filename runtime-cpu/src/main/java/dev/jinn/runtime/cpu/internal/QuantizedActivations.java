@@ -25,10 +25,19 @@ public final class QuantizedActivations {
     /**
      * For the AVX-512 Q4_K and Q6_K kernels: {@link #q16} with each super-block's 256 values permuted to that
      * kernel's lane layout (VectorKernels.Q4K_ACT, Q6K_ACT), {@code [rows][cols]}, Q6_K's odd 32-value vectors less 256
-     * times the vector before them, modulo 2^16 (VectorKernels.Q6K_FOLDS); filled by VectorKernels.prepare for those
-     * two types only.
+     * times the vector before them, modulo 2^16 (VectorKernels.Q6K_FOLDS); filled by VectorKernels.buildRowLayouts
+     * for those two types only.
      */
     public short[] q16p = new short[0];
+    /**
+     * Whether {@link #q16} and {@link #q16p} hold this preparation's values. A preparation for a batched kernel that
+     * reads packed values leaves them out; the row kernels build them on first use (Kernels.ensureRowLayouts).
+     */
+    volatile boolean rowLayouts;
+    /** The type, rows and columns of the last preparation (for Kernels.ensureRowLayouts). */
+    GgmlType preparedType;
+    int preparedRows;
+    int preparedCols;
     /** Q8_K: sums of each 32 int8 values (one K-quant sub-block), {@code [rows][cols / 32]}. */
     public int[] bsum32 = new int[0];
     /**

@@ -900,14 +900,11 @@ public final class VectorKernels extends Kernels {
     @Override
     public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
         a.packedType = null; // set again below if this preparation packs
-        super.prepare(type, x, rows, cols, a);
-        if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) { // the one-token kernels' layouts (Q4K_ACT, Q6K_ACT)
-            a.ensureQ16p(rows * cols);
-            boolean q4k = type == GgmlType.Q4_K;
-            permuteActivations(a.q, a.q16p, rows * cols, q4k ? Q4K_ACT_BYTES : Q6K_ACT_BYTES,
-                    q4k ? Q4K_FIRST_HALF : Q6K_FIRST_HALF, q4k ? Q4K_FOLDS : Q6K_FOLDS);
-        }
-        if (packs(type, rows, cols)) {
+        // packed values go to matRowsBatched (rows >= BATCH_MIN), so the one-token kernels' int16 layouts are left to
+        // ensureRowLayouts: built here they took 1.4% of a 1.5B Q4_K_M pp512, on the calling thread alone
+        boolean pack = packs(type, rows, cols);
+        prepare(type, x, rows, cols, a, !pack);
+        if (pack) {
             switch (type) {
                 case Q8_0 -> packActivations(a, rows, cols, Q8_TOKENS, 32, false);
                 case Q4_K -> packPairs(a, rows, cols);
@@ -916,6 +913,20 @@ public final class VectorKernels extends Kernels {
                 default -> packActivations(a, rows, cols, TOKENS, 256, true);
             }
             a.packedType = type;
+        }
+    }
+
+    /** Adds the one-token Q4_K and Q6_K kernels' layout (Q4K_ACT, Q6K_ACT) to the int16 copy. */
+    @Override
+    protected void buildRowLayouts(QuantizedActivations a) {
+        super.buildRowLayouts(a);
+        GgmlType type = a.preparedType;
+        if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
+            int n = a.preparedRows * a.preparedCols;
+            a.ensureQ16p(n);
+            boolean q4k = type == GgmlType.Q4_K;
+            permuteActivations(a.q, a.q16p, n, q4k ? Q4K_ACT_BYTES : Q6K_ACT_BYTES,
+                    q4k ? Q4K_FIRST_HALF : Q6K_FIRST_HALF, q4k ? Q4K_FOLDS : Q6K_FOLDS);
         }
     }
 

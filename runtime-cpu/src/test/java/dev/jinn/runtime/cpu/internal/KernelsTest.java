@@ -121,6 +121,58 @@ class KernelsTest {
     }
 
     /**
+     * A batched preparation leaves the one-token kernels' int16 layouts out (the panel kernels read packed values);
+     * a row kernel run on it all the same builds them once, also when several threads get there together, and gives
+     * what it gives on activations prepared one token at a time.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
+    void aBatchedPreparationBuildsTheRowLayoutsOnFirstUse(GgmlType type) throws Exception {
+        int rows = 3;
+        int cols = 512;
+        int tokens = VectorKernels.BATCH_MIN + 2;
+        MemorySegment w = randomRows(type, rows, cols, 5);
+        float[] x = randomFloats(tokens * cols, 6);
+        QuantizedActivations batched = new QuantizedActivations();
+        VECTOR.prepare(type, x, tokens, cols, batched);
+        assertThat(batched.packedType).isEqualTo(type);
+        assertThat(batched.rowLayouts).as("built by prepare").isFalse();
+        float[][] expected = new float[tokens][rows];
+        for (int t = 0; t < tokens; t++) {
+            QuantizedActivations one = new QuantizedActivations();
+            VECTOR.prepare(type, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, cols, one);
+            assertThat(one.rowLayouts).isTrue();
+            for (int r = 0; r < rows; r++) {
+                expected[t][r] = VECTOR.dot(type, w, r * type.rowBytes(cols), one, 0, cols);
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(tokens);
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<java.util.concurrent.Future<float[]>> got = new java.util.ArrayList<>();
+            for (int t = 0; t < tokens; t++) {
+                int token = t;
+                got.add(pool.submit(() -> {
+                    start.await();
+                    float[] out = new float[rows];
+                    for (int r = 0; r < rows; r++) {
+                        out[r] = VECTOR.dot(type, w, r * type.rowBytes(cols), batched, token, cols);
+                    }
+                    return out;
+                }));
+            }
+            start.countDown();
+            for (int t = 0; t < tokens; t++) {
+                assertThat(got.get(t).get(60, java.util.concurrent.TimeUnit.SECONDS)).as("token %d", t)
+                        .containsExactly(expected[t]);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(batched.rowLayouts).isTrue();
+    }
+
+    /**
      * The prefill kernels' tiling (panels of PANEL rows, tiles of TOKENS or Q8_TOKENS tokens, 256 columns decoded at a
      * time) with a partial panel and a partial token tile, in a task that starts at row 2 and ends three rows before
      * the last: within float rounding of the exact product of the dequantized weights and activations, with and
