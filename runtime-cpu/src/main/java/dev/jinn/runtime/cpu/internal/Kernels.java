@@ -29,12 +29,20 @@ public abstract class Kernels {
      * the exponential. {@link VectorKernels} does the same operations sixteen lanes at a time, so both give the same
      * bits.
      */
-    public void swiglu(float[] gate, float[] up, float[] out, int n) {
+    public final void swiglu(float[] gate, float[] up, float[] out, int n) {
         swiglu(gate, up, out, 0, n);
     }
 
-    /** {@link #swiglu(float[], float[], float[], int)} for values {@code from} to {@code to} (exclusive). */
-    static void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
+    /**
+     * {@link #swiglu(float[], float[], float[], int)} for values {@code from} to {@code to} (exclusive), with the
+     * same bits for each value whatever the range (the backend splits large ones over its threads).
+     */
+    public void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
+        swigluScalar(gate, up, out, from, to);
+    }
+
+    /** {@link #swiglu(float[], float[], float[], int, int)}, one value at a time. */
+    static void swigluScalar(float[] gate, float[] up, float[] out, int from, int to) {
         for (int i = from; i < to; i++) {
             float x = gate[i];
             out[i] = x / (1.0f + expSilu(-x)) * up[i];

@@ -739,9 +739,9 @@ public final class VectorKernels extends Kernels {
 
     /** {@link Kernels#swiglu}: the same operations, in the same order, sixteen lanes at a time. */
     @Override
-    public void swiglu(float[] gate, float[] up, float[] out, int n) {
-        int i = 0;
-        for (; i <= n - 16; i += 16) {
+    public void swiglu(float[] gate, float[] up, float[] out, int from, int to) {
+        int i = from;
+        for (; i <= to - 16; i += 16) {
             FloatVector x = FloatVector.fromArray(F512, gate, i);
             // expSilu(-x), written out
             FloatVector c = x.neg().min(EXP_MAX).max(EXP_MIN);
@@ -761,7 +761,7 @@ public final class VectorKernels extends Kernels {
             FloatVector e = p.mul(pow2);
             x.div(e.add(1.0f)).mul(FloatVector.fromArray(F512, up, i)).intoArray(out, i);
         }
-        swiglu(gate, up, out, i, n);
+        swigluScalar(gate, up, out, i, to);
     }
 
     // ---- Prefill: several tokens per weight row -------------------------------------------------------------------

@@ -730,8 +730,14 @@ class KernelsTest {
         float[] outV = new float[n];
         SCALAR.swiglu(gate, up, outS, n);
         VECTOR.swiglu(gate, up, outV, n);
+        float[] pieces = new float[n]; // as the backend splits it over threads: ranges starting off the vector width
+        for (int from = 0, step = 21; from < n; from += step, step += 16) {
+            VECTOR.swiglu(gate, up, pieces, from, Math.min(n, from + step));
+        }
         for (int i = 0; i < n; i++) {
             assertThat(Float.floatToIntBits(outV[i])).as("value %d, gate %s", i, gate[i])
+                    .isEqualTo(Float.floatToIntBits(outS[i]));
+            assertThat(Float.floatToIntBits(pieces[i])).as("value %d in pieces", i)
                     .isEqualTo(Float.floatToIntBits(outS[i]));
             float ref = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
             if (Float.isFinite(ref)) {
