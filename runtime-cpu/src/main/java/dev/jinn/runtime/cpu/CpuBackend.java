@@ -31,6 +31,8 @@ public final class CpuBackend implements Backend {
 
     private final Kernels kernels;
     private final WorkerPool pool;
+    /** The pool as the kernels' loop: a prefill's activations are quantized and packed on every thread. */
+    private final Kernels.Loop parallel;
     private final ThreadLocal<PendingMatmuls> pending = ThreadLocal.withInitial(PendingMatmuls::new);
     private final ThreadLocal<AttentionScratch> attentionScratch = ThreadLocal.withInitial(AttentionScratch::new);
     private volatile boolean closed;
@@ -38,6 +40,7 @@ public final class CpuBackend implements Backend {
     public CpuBackend(int threads, Kernels kernels) {
         this.kernels = kernels;
         this.pool = new WorkerPool(threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads);
+        this.parallel = pool::parallelFor;
     }
 
     /** A backend with the best kernels this JVM allows and {@code threads} workers (0 = all cores). */
@@ -230,7 +233,7 @@ public final class CpuBackend implements Backend {
                             slots[i] = new QuantizedActivations();
                         }
                         prepared[i] = slots[i];
-                        kernels.prepare(w.type, x.data, n, w.cols, prepared[i]);
+                        kernels.prepare(w.type, x.data, n, w.cols, prepared[i], backend.parallel);
                     }
                     // guided sizes: each task a 1/(2 * threads) share of the rows left, in whole multiples of
                     // MIN_ROWS_PER_TASK, so the last tasks are small and both cores end together

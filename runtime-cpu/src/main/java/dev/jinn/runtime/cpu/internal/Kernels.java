@@ -82,9 +82,36 @@ public abstract class Kernels {
         return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127) << 23);
     }
 
+    /**
+     * Runs {@code body.accept(i)} for every {@code i < tasks}, perhaps on several threads, and returns when all are
+     * done (the backend passes its worker pool's parallelFor).
+     */
+    @FunctionalInterface
+    public interface Loop {
+        void run(int tasks, java.util.function.IntConsumer body);
+    }
+
+    /** A {@link Loop} on the calling thread. */
+    public static final Loop INLINE = (tasks, body) -> {
+        for (int i = 0; i < tasks; i++) {
+            body.accept(i);
+        }
+    };
+
+    /** Rows of activations per task when {@link #prepare} runs on several threads. */
+    static final int PREPARE_ROWS_PER_TASK = 16;
+
     /** Prepares {@code rows} activation rows of {@code cols} values from {@code x} for weights of {@code type}. */
-    public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
-        prepare(type, x, rows, cols, a, true);
+    public final void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
+        prepare(type, x, rows, cols, a, INLINE);
+    }
+
+    /**
+     * {@link #prepare(GgmlType, float[], int, int, QuantizedActivations)} with its per-row work spread by
+     * {@code loop}; the same values whatever the loop.
+     */
+    public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a, Loop loop) {
+        prepare(type, x, rows, cols, a, true, loop);
     }
 
     /**
@@ -93,7 +120,8 @@ public abstract class Kernels {
      * these activations all the same builds them first ({@link #ensureRowLayouts}).
      */
     protected final void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a,
-                                 boolean widen) {
+                                 boolean widen, Loop loop) {
+        int tasks = (rows + PREPARE_ROWS_PER_TASK - 1) / PREPARE_ROWS_PER_TASK;
         a.rowLayouts = false;
         a.preparedType = type;
         a.preparedRows = rows;
@@ -117,14 +145,19 @@ public abstract class Kernels {
             }
             case Q8_0, Q4_0 -> {
                 a.ensureQuants(rows * cols, rows * cols / 32, 0);
-                quantizeQ8_0(x, rows * cols, a.q, a.d);
+                loop.run(tasks, t -> quantizeQ8_0(x, t * PREPARE_ROWS_PER_TASK * cols,
+                        Math.min(rows, (t + 1) * PREPARE_ROWS_PER_TASK) * cols, a.q, a.d));
             }
             case Q4_K, Q5_K, Q6_K -> {
                 a.ensureQuants(rows * cols, rows * cols / 256, rows * cols / 16);
-                quantizeK(x, rows * cols, a.q, a.d, a.bsums);
-                for (int j = 0; j < rows * cols / 32; j++) {
-                    a.bsum32[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
-                }
+                loop.run(tasks, t -> {
+                    int from = t * PREPARE_ROWS_PER_TASK * cols;
+                    int to = Math.min(rows, (t + 1) * PREPARE_ROWS_PER_TASK) * cols;
+                    quantizeK(x, from, to, a.q, a.d, a.bsums);
+                    for (int j = from / 32; j < to / 32; j++) {
+                        a.bsum32[j] = a.bsums[2 * j] + a.bsums[2 * j + 1];
+                    }
+                });
             }
             default -> throw new IllegalArgumentException("no CPU kernel for " + type);
         }
@@ -166,9 +199,12 @@ public abstract class Kernels {
         }
     }
 
-    /** llama.cpp's x86 quantize_row_q8_0: scale amax/127 stored as f16, values rint(x * 127/amax). */
-    static void quantizeQ8_0(float[] x, int n, byte[] q, float[] d) {
-        for (int b = 0; b < n / 32; b++) {
+    /**
+     * llama.cpp's x86 quantize_row_q8_0: scale amax/127 stored as f16, values rint(x * 127/amax); values {@code from}
+     * to {@code to}, multiples of 32.
+     */
+    static void quantizeQ8_0(float[] x, int from, int to, byte[] q, float[] d) {
+        for (int b = from / 32; b < to / 32; b++) {
             float amax = 0;
             for (int j = 0; j < 32; j++) {
                 amax = Math.max(amax, Math.abs(x[b * 32 + j]));
@@ -182,11 +218,13 @@ public abstract class Kernels {
     }
 
     /**
-     * The K-quants' activations as Q8_K ({@link #quantizeQ8K}); a subclass may do the same faster, with the same
-     * results bit for bit.
+     * The K-quants' activations as Q8_K ({@link #quantizeQ8K}), values {@code from} to {@code to} (multiples of 256);
+     * a subclass may do the same faster, with the same results bit for bit.
      */
-    protected void quantizeK(float[] x, int n, byte[] q, float[] d, int[] bsums) {
-        quantizeQ8K(x, n, q, d, bsums);
+    protected void quantizeK(float[] x, int from, int to, byte[] q, float[] d, int[] bsums) {
+        for (int b = from / 256; b < to / 256; b++) {
+            quantizeQ8KBlock(x, b, q, d, bsums);
+        }
     }
 
     /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, 16-value sums. */

@@ -852,14 +852,14 @@ public final class VectorKernels extends Kernels {
      * {@link Kernels#quantizeQ8K}, sixteen values a vector, with the same results bit for bit: the largest magnitude
      * by a lane maximum (exact), the signed value by the first lane that holds it (the scalar loop keeps the first),
      * {@code rint} as {@code (y + ROUND_MAGIC) - ROUND_MAGIC} (round half to even, exact for |y| < 2^22; here
-     * |y| <= 127), and a 16-value sum per vector. Blocks of zeros or with a NaN go to the scalar code, whose comparisons skip NaN.
-     * It runs on the calling thread before every mat-mul's workers start.
+     * |y| <= 127), and a 16-value sum per vector. Blocks of zeros or with a NaN go to the scalar code, whose
+     * comparisons skip NaN. It runs before every mat-mul's row tasks (a prefill's rows spread over the workers).
      */
     @Override
-    protected void quantizeK(float[] x, int n, byte[] q, float[] d, int[] bsums) {
+    protected void quantizeK(float[] x, int from, int to, byte[] q, float[] d, int[] bsums) {
         FloatVector round = FloatVector.broadcast(F512, ROUND_MAGIC);
         IntVector top = IntVector.broadcast(I512, 127); // explicit broadcasts: see "kernel rules" above
-        for (int b = 0; b < n / 256; b++) {
+        for (int b = from / 256; b < to / 256; b++) {
             int base = b * 256;
             FloatVector m = FloatVector.zero(F512);
             for (int j = 0; j < 256; j += 16) {
@@ -898,19 +898,19 @@ public final class VectorKernels extends Kernels {
     }
 
     @Override
-    public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a) {
+    public void prepare(GgmlType type, float[] x, int rows, int cols, QuantizedActivations a, Loop loop) {
         a.packedType = null; // set again below if this preparation packs
         // packed values go to matRowsBatched (rows >= BATCH_MIN), so the one-token kernels' int16 layouts are left to
         // ensureRowLayouts: built here they took 1.4% of a 1.5B Q4_K_M pp512, on the calling thread alone
         boolean pack = packs(type, rows, cols);
-        prepare(type, x, rows, cols, a, !pack);
+        prepare(type, x, rows, cols, a, !pack, loop);
         if (pack) {
             switch (type) {
-                case Q8_0 -> packActivations(a, rows, cols, Q8_TOKENS, 32, false);
-                case Q4_K -> packPairs(a, rows, cols);
-                case Q4_0 -> packActivations(a, rows, cols, TOKENS, 32, true);
-                case F32, F16, BF16 -> packActivations(a, rows, cols, TOKENS, 0, true); // a.f, as rounded for the type
-                default -> packActivations(a, rows, cols, TOKENS, 256, true);
+                case Q8_0 -> packActivations(a, rows, cols, Q8_TOKENS, 32, false, loop);
+                case Q4_K -> packPairs(a, rows, cols, loop);
+                case Q4_0 -> packActivations(a, rows, cols, TOKENS, 32, true, loop);
+                case F32, F16, BF16 -> packActivations(a, rows, cols, TOKENS, 0, true, loop); // a.f, rounded
+                default -> packActivations(a, rows, cols, TOKENS, 256, true, loop);
             }
             a.packedType = type;
         }
@@ -969,7 +969,7 @@ public final class VectorKernels extends Kernels {
      * tokens.
      */
     private static void packActivations(QuantizedActivations a, int rows, int cols, int width, int block,
-                                        boolean scaled) {
+                                        boolean scaled, Loop loop) {
         int tiles = (rows + width - 1) / width;
         a.ensurePacked(tiles * cols * width);
         a.packedBase = ArrayAlignment.floatsToLine(a.packedSegment);
@@ -978,28 +978,32 @@ public final class VectorKernels extends Kernels {
         if (!scaled) {
             a.ensurePackedScales(tiles * nb * width);
         }
-        for (int g = 0; g < tiles; g++) {
-            int base = a.packedBase + g * cols * width;
-            for (int j = 0; j < width; j++) {
-                int t = g * width + j;
-                int x = t * cols;
-                for (int b = 0; !scaled && b < nb; b++) {
-                    a.packedScales[(g * nb + b) * width + j] = t < rows ? a.d[t * nb + b] : 0;
+        loop.run(tiles, g -> packTile(a, p, g, rows, cols, width, block, nb, scaled));
+    }
+
+    /** Tile {@code g} of {@link #packActivations}. */
+    private static void packTile(QuantizedActivations a, float[] p, int g, int rows, int cols, int width, int block,
+                                 int nb, boolean scaled) {
+        int base = a.packedBase + g * cols * width;
+        for (int j = 0; j < width; j++) {
+            int t = g * width + j;
+            int x = t * cols;
+            for (int b = 0; !scaled && b < nb; b++) {
+                a.packedScales[(g * nb + b) * width + j] = t < rows ? a.d[t * nb + b] : 0;
+            }
+            if (t >= rows) {
+                for (int k = 0; k < cols; k++) {
+                    p[base + k * width + j] = 0;
                 }
-                if (t >= rows) {
-                    for (int k = 0; k < cols; k++) {
-                        p[base + k * width + j] = 0;
-                    }
-                } else if (block == 0) {
-                    for (int k = 0; k < cols; k++) {
-                        p[base + k * width + j] = a.f[x + k];
-                    }
-                } else {
-                    for (int b = 0; b < nb; b++) {
-                        float d = scaled ? a.d[t * nb + b] : 1;
-                        for (int k = b * block; k < (b + 1) * block; k++) {
-                            p[base + k * width + j] = a.q[x + k] * d;
-                        }
+            } else if (block == 0) {
+                for (int k = 0; k < cols; k++) {
+                    p[base + k * width + j] = a.f[x + k];
+                }
+            } else {
+                for (int b = 0; b < nb; b++) {
+                    float d = scaled ? a.d[t * nb + b] : 1;
+                    for (int k = b * block; k < (b + 1) * block; k++) {
+                        p[base + k * width + j] = a.q[x + k] * d;
                     }
                 }
             }
@@ -1017,7 +1021,7 @@ public final class VectorKernels extends Kernels {
      * of each 32-value sub-block b at {@code packedMins[(g * cols / 32 + b) * PAIR_TOKENS + j]}. Zeros for the last
      * tile's missing tokens.
      */
-    private static void packPairs(QuantizedActivations a, int rows, int cols) {
+    private static void packPairs(QuantizedActivations a, int rows, int cols, Loop loop) {
         int width = PAIR_TOKENS;
         int tiles = (rows + width - 1) / width;
         int pairs = cols / 2;
@@ -1025,7 +1029,7 @@ public final class VectorKernels extends Kernels {
         int nb = cols / 32;
         a.ensurePackedPairs(tiles * pairs * width, tiles * nb * width);
         a.ensurePackedScales(tiles * ns * width);
-        for (int g = 0; g < tiles; g++) {
+        loop.run(tiles, g -> {
             for (int j = 0; j < width; j++) {
                 int t = g * width + j;
                 boolean real = t < rows;
@@ -1041,7 +1045,7 @@ public final class VectorKernels extends Kernels {
                     a.packedMins[(g * nb + b) * width + j] = real ? -a.d[t * ns + b / 8] * a.bsum32[t * nb + b] : 0;
                 }
             }
-        }
+        });
     }
 
     /*

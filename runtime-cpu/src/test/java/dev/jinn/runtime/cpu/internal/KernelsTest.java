@@ -121,6 +121,45 @@ class KernelsTest {
     }
 
     /**
+     * A prefill's preparation spread over threads (the backend passes its pool) gives the values it gives on the
+     * calling thread: 37 rows cross the 16-row tasks and the token tiles, tasks run in reverse and on three threads.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "F16"})
+    void aPreparationSpreadOverThreadsIsTheInlineOne(GgmlType type) {
+        int rows = 37;
+        int cols = 512;
+        float[] x = randomFloats(rows * cols, 8);
+        QuantizedActivations inline = new QuantizedActivations();
+        VECTOR.prepare(type, x, rows, cols, inline);
+        QuantizedActivations reversed = new QuantizedActivations();
+        VECTOR.prepare(type, x, rows, cols, reversed, (tasks, body) -> {
+            for (int i = tasks - 1; i >= 0; i--) {
+                body.accept(i);
+            }
+        });
+        QuantizedActivations pooled = new QuantizedActivations();
+        try (WorkerPool pool = new WorkerPool(3)) {
+            VECTOR.prepare(type, x, rows, cols, pooled, pool::parallelFor);
+        }
+        for (QuantizedActivations a : new QuantizedActivations[] {reversed, pooled}) {
+            assertThat(a.packedType).isEqualTo(inline.packedType);
+            assertThat(a.q).isEqualTo(inline.q);
+            assertThat(a.d).isEqualTo(inline.d);
+            assertThat(a.bsums).isEqualTo(inline.bsums);
+            assertThat(a.bsum32).isEqualTo(inline.bsum32);
+            assertThat(a.f).isEqualTo(inline.f);
+            int packed = Math.max(0, inline.packed.length - ArrayAlignment.LINE_FLOATS); // past the alignment offset
+            assertThat(java.util.Arrays.copyOfRange(a.packed, a.packedBase, a.packedBase + packed))
+                    .isEqualTo(java.util.Arrays.copyOfRange(inline.packed, inline.packedBase,
+                            inline.packedBase + packed));
+            assertThat(a.packedScales).isEqualTo(inline.packedScales);
+            assertThat(a.packedPairs).isEqualTo(inline.packedPairs);
+            assertThat(a.packedMins).isEqualTo(inline.packedMins);
+        }
+    }
+
+    /**
      * A batched preparation leaves the one-token kernels' int16 layouts out (the panel kernels read packed values);
      * a row kernel run on it all the same builds them once, also when several threads get there together, and gives
      * what it gives on activations prepared one token at a time.
