@@ -218,7 +218,8 @@ public abstract class Kernels {
     }
 
     /**
-     * The K-quants' activations as Q8_K ({@link #quantizeQ8K}), values {@code from} to {@code to} (multiples of 256);
+     * The K-quants' activations as Q8_K ({@link #quantizeQ8KBlock}), values {@code from} to {@code to} (multiples of
+     * 256);
      * a subclass may do the same faster, with the same results bit for bit.
      */
     protected void quantizeK(float[] x, int from, int to, byte[] q, float[] d, int[] bsums) {
@@ -227,14 +228,10 @@ public abstract class Kernels {
         }
     }
 
-    /** ggml's quantize_row_q8_K_ref: scale from the signed value of largest magnitude, 16-value sums. */
-    static void quantizeQ8K(float[] x, int n, byte[] q, float[] d, int[] bsums) {
-        for (int b = 0; b < n / 256; b++) {
-            quantizeQ8KBlock(x, b, q, d, bsums);
-        }
-    }
-
-    /** Block {@code b} (values {@code 256 b} on) of {@link #quantizeQ8K}. */
+    /**
+     * Block {@code b} (values {@code 256 b} on) as ggml's quantize_row_q8_K_ref does it: scale from the signed value of
+     * largest magnitude, 16-value sums.
+     */
     static void quantizeQ8KBlock(float[] x, int b, byte[] q, float[] d, int[] bsums) {
         int base = b * 256;
         float max = 0;

@@ -849,8 +849,8 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * {@link Kernels#quantizeQ8K}, sixteen values a vector, with the same results bit for bit: the largest magnitude
-     * by a lane maximum (exact), the signed value by the first lane that holds it (the scalar loop keeps the first),
+     * {@link Kernels#quantizeQ8KBlock}, sixteen values a vector, with the same results bit for bit: the largest
+     * magnitude by a lane maximum (exact), the signed value by the first lane that holds it (the scalar loop keeps the first),
      * {@code rint} as {@code (y + ROUND_MAGIC) - ROUND_MAGIC} (round half to even, exact for |y| < 2^22; here
      * |y| <= 127), and a 16-value sum per vector. Blocks of zeros or with a NaN go to the scalar code, whose
      * comparisons skip NaN. It runs before every mat-mul's row tasks (a prefill's rows spread over the workers).
