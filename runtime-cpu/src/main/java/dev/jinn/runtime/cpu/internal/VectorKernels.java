@@ -451,21 +451,26 @@ public final class VectorKernels extends Kernels {
                 // two parts per byte permute, interleaved (Q4K_PAIR01, Q4K_PAIR23): int16 lane i holds part 2k's byte i
                 // in its low byte and part 2k + 1's in its high byte, so shifts and masks give the four nibble vectors
                 // without a widening conversion (fewer instructions, and less IR: written out with one conversion per
-                // part the method sat at C2's node budget and in some test JVMs boxed vectors)
-                ShortVector s01 = Q4K_PAIR01.selectFrom(q0, q1).reinterpretAsShorts();
-                ShortVector los = s01.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0))
-                        .add(s01.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
+                // part the method sat at C2's node budget and in some test JVMs boxed vectors). Shifted as int32 lanes,
+                // the bits crossing from the high int16 masked off: C2 shifts int16 lanes by a count held in a vector
+                // register (vpsrlw zmm, zmm, xmm), which on Zen 4 issues to the multiplier's port and stalls behind
+                // the eight vpmullw; int32 lanes take an immediate count (see DESIGN.md)
+                IntVector s01 = Q4K_PAIR01.selectFrom(q0, q1).reinterpretAsInts();
+                ShortVector los = s01.and(0x000F000F).reinterpretAsShorts().mul(ShortVector.fromArray(S512, qp, x0))
+                        .add(s01.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts()
                                 .mul(ShortVector.fromArray(S512, qp, x0 + 64)));
-                ShortVector his = s01.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
+                ShortVector his = s01.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts()
                         .mul(ShortVector.fromArray(S512, qp, x0 + 32))
-                        .add(s01.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 96)));
-                ShortVector s23 = Q4K_PAIR23.selectFrom(q0, q1).reinterpretAsShorts();
-                los = los.add(s23.and((short) 0xF).mul(ShortVector.fromArray(S512, qp, x0 + 128)))
-                        .add(s23.lanewise(VectorOperators.LSHR, 8).and((short) 0xF)
+                        .add(s01.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts()
+                                .mul(ShortVector.fromArray(S512, qp, x0 + 96)));
+                IntVector s23 = Q4K_PAIR23.selectFrom(q0, q1).reinterpretAsInts();
+                los = los.add(s23.and(0x000F000F).reinterpretAsShorts().mul(ShortVector.fromArray(S512, qp, x0 + 128)))
+                        .add(s23.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts()
                                 .mul(ShortVector.fromArray(S512, qp, x0 + 192)));
-                his = his.add(s23.lanewise(VectorOperators.LSHR, 4).and((short) 0xF)
+                his = his.add(s23.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts()
                         .mul(ShortVector.fromArray(S512, qp, x0 + 160)))
-                        .add(s23.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S512, qp, x0 + 224)));
+                        .add(s23.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts()
+                                .mul(ShortVector.fromArray(S512, qp, x0 + 224)));
                 // adjacent int16 lanes summed into their int32 lane as (x + (x << 16)) >> 16, then scaled
                 IntVector li = los.reinterpretAsInts();
                 IntVector hi = his.reinterpretAsInts();
