@@ -3,8 +3,10 @@
 #
 #   benchmarks/peer/llama-cpp.sh fetch                   download and unpack it (once; about 12 MB)
 #   benchmarks/peer/llama-cpp.sh run TOOL [ARGS...]      run one of its tools (llama-bench, llama-cli, ...)
-#   benchmarks/peer/llama-cpp.sh compare [-p N] [-n N] [-r N] [-t N] [--rounds K] MODEL.gguf...
-#                                                        llama-bench and `jinn bench` on the same files, alternated
+#   benchmarks/peer/llama-cpp.sh compare [-p N] [-n N] [-r N] [-t N] [--rounds K] [--llama-args 'ARGS']
+#                                        MODEL.gguf...   llama-bench and `jinn bench` on the same files, alternated;
+#                                                        ARGS go to llama-bench as they are (e.g. '--repack 0': its
+#                                                        weights as the file stores them, as Jinn reads them)
 #   benchmarks/peer/llama-cpp.sh logits [-t N] MODEL.gguf ID,ID,...
 #                                                        Jinn's next-token log-probabilities after every prefix of
 #                                                        the ids against llama.cpp's (its top 10), beside llama.cpp
@@ -119,7 +121,7 @@ best_variant() {
 }
 
 compare() {
-  local p=512 n=128 r=3 t rounds=2
+  local p=512 n=128 r=3 t rounds=2 llama_args=""
   t=$(nproc)
   while [ $# -gt 0 ]; do
     case $1 in
@@ -128,21 +130,24 @@ compare() {
       -r) r=$2; shift 2 ;;
       -t) t=$2; shift 2 ;;
       --rounds) rounds=$2; shift 2 ;;
+      --llama-args) llama_args=$2; shift 2 ;;
       -*) die "unknown option $1" ;;
       *) break ;;
     esac
   done
-  [ $# -ge 1 ] || die "compare [-p N] [-n N] [-r N] [-t N] [--rounds K] MODEL.gguf..."
+  [ $# -ge 1 ] || die "compare [-p N] [-n N] [-r N] [-t N] [--rounds K] [--llama-args 'ARGS'] MODEL.gguf..."
   [ -x "$REPO/jinn" ] || die "no $REPO/jinn"
   echo "cpu: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; threads $t;" \
-    "llama.cpp: Debian $SUITE, ggml CPU variant ${JINN_PEER_CPU:-$(best_variant)}"
+    "llama.cpp: Debian $SUITE, ggml CPU variant ${JINN_PEER_CPU:-$(best_variant)}${llama_args:+, llama-bench $llama_args}"
   local round m
   for round in $(seq "$rounds"); do
     for m in "$@"; do
       [ -r "$m" ] || die "cannot read $m"
-      "$0" run llama-bench -m "$m" -p "$p" -n "$n" -r "$r" -t "$t" 2>/dev/null \
+      # shellcheck disable=SC2086 # the extra arguments are split into words on purpose
+      "$0" run llama-bench -m "$m" -p "$p" -n "$n" -r "$r" -t "$t" $llama_args 2>/dev/null \
         | awk -F'|' -v m="$(basename "$m")" -v k="$round" \
-            '/^\| / && $7 ~ /(pp|tg)[0-9]/ {gsub(/ /, "", $7); gsub(/^ +| +$/, "", $8); print k, m, "llama.cpp", $7, $8}'
+            '/^\| / { for (i = 2; i < NF; i++) if ($i ~ /^ *(pp|tg)[0-9]+ *$/) {
+                 t = $i; v = $(i + 1); gsub(/ /, "", t); gsub(/^ +| +$/, "", v); print k, m, "llama.cpp", t, v } }'
       (cd "$REPO" && ./jinn bench --model "$m" -p "$p" -n "$n" -r "$r" --threads "$t" 2>/dev/null) \
         | awk -F'|' -v m="$(basename "$m")" -v k="$round" \
             '/^\| / && $5 ~ /(pp|tg)[0-9]/ {gsub(/ /, "", $5); gsub(/ /, "", $6); print k, m, "jinn", $5, $6}'
