@@ -225,22 +225,18 @@ static double cycles_per_block(kernel k, const uint8_t *w, long rows, int reps, 
     return (seconds() - t0) * ghz * 1e9 / ((double) reps * rows * BLOCKS);
 }
 
-/* three shifts and three vpmullw on six independent registers, per loop */
-static double shift_immediate(long n, double ghz) {
-    double t0 = seconds();
-    for (long i = 0; i < n; i++)
-        __asm__ volatile("vpsrlw $4, %%zmm0, %%zmm0\n\tvpmullw %%zmm1, %%zmm1, %%zmm1\n\t"
-                         "vpsrlw $4, %%zmm2, %%zmm2\n\tvpmullw %%zmm3, %%zmm3, %%zmm3\n\t"
-                         "vpsrlw $4, %%zmm4, %%zmm4\n\tvpmullw %%zmm5, %%zmm5, %%zmm5" ::: "memory");
-    return (seconds() - t0) * ghz * 1e9 / (6.0 * n);
-}
+/* three shifts (by an immediate or by a count in xmm31) and three vpmullw on six independent registers */
+#define SHIFT_MIX(count)                                                                                            \
+    "vpsrlw " count ", %%zmm0, %%zmm0\n\tvpmullw %%zmm1, %%zmm1, %%zmm1\n\t"                                      \
+    "vpsrlw " count ", %%zmm2, %%zmm2\n\tvpmullw %%zmm3, %%zmm3, %%zmm3\n\t"                                      \
+    "vpsrlw " count ", %%zmm4, %%zmm4\n\tvpmullw %%zmm5, %%zmm5, %%zmm5"
 
-static double shift_register(long n, double ghz) {
+static double shift_mix(int by_register, long n, double ghz) {
     double t0 = seconds();
-    for (long i = 0; i < n; i++)
-        __asm__ volatile("vpsrlw %%xmm31, %%zmm0, %%zmm0\n\tvpmullw %%zmm1, %%zmm1, %%zmm1\n\t"
-                         "vpsrlw %%xmm31, %%zmm2, %%zmm2\n\tvpmullw %%zmm3, %%zmm3, %%zmm3\n\t"
-                         "vpsrlw %%xmm31, %%zmm4, %%zmm4\n\tvpmullw %%zmm5, %%zmm5, %%zmm5" ::: "memory");
+    if (by_register)
+        for (long i = 0; i < n; i++) __asm__ volatile(SHIFT_MIX("%%xmm31") ::: "memory");
+    else
+        for (long i = 0; i < n; i++) __asm__ volatile(SHIFT_MIX("$4") ::: "memory");
     return (seconds() - t0) * ghz * 1e9 / (6.0 * n);
 }
 
@@ -265,7 +261,7 @@ int main(int argc, char **argv) {
                cycles_per_block(kernels[k], wc, cold, 3, 1, ghz, out),
                cycles_per_block(kernels[k], wc, cold, 5, 2, ghz, out), worst);
     }
-    printf("vpsrlw zmm by immediate, between vpmullw: %.2f cycles an instruction\n", shift_immediate(20000000, ghz));
-    printf("vpsrlw zmm by xmm count, between vpmullw: %.2f cycles an instruction\n", shift_register(20000000, ghz));
+    printf("vpsrlw zmm by immediate, between vpmullw: %.2f cycles an instruction\n", shift_mix(0, 20000000, ghz));
+    printf("vpsrlw zmm by xmm count, between vpmullw: %.2f cycles an instruction\n", shift_mix(1, 20000000, ghz));
     return 0;
 }
