@@ -3,13 +3,15 @@
  * product written twice with AVX-512/AVX2 intrinsics, once with the instructions C2 emits for Jinn's one-token kernel
  * (VectorKernels.dotsQ4K: byte permutes, int16 multiplies, shifts and masks, pair sums widened in int32 lanes) and
  * once with the byte multiply-adds the Vector API cannot express (vpmaddubsw, then vpmaddwd with the sub-block
- * scales: the formulation of ggml's AVX2 Q4_K dot on weights as the file stores them). Both are checked against a
- * scalar sum in double precision. Development aid only: nothing in Jinn loads it.
+ * scales: the formulation of ggml's AVX2 Q4_K dot on weights as the file stores them). A third kernel reads weights
+ * repacked at load for C2's instructions (152 bytes a super-block instead of 144: the quant bytes already permuted,
+ * scales and mins unpacked to bytes, d and dmin as floats): what a repacked layout without row interleaving would
+ * save. All are checked against a scalar sum in double precision. Development aid only: nothing in Jinn loads it.
  *
  *   gcc -O2 -march=native -fopenmp -o q4k-isa benchmarks/tools/q4k-isa.c
  *   ./q4k-isa [GHz]            # default 3.67, the Zen 4 machine of README's tables
  *
- * It prints cycles per 144-byte super-block (wall cycles per super-block when two threads share the work) for rows
+ * It prints cycles per super-block (wall cycles per super-block when two threads share the work) for rows
  * of 1536 columns: hot (300 rows, in L2), cold on one thread (200,000 rows, 165 MB) and cold on two threads, then the
  * throughput of a 512-bit int16 shift by an immediate and by a count in a vector register, each mixed with vpmullw.
  */
@@ -120,45 +122,58 @@ static double reference(const uint8_t *row) {
 }
 
 /* ---- the instructions of Jinn's kernel ---- */
+/* One super-block from its permuted quant bytes (s01, s23), its scales and mins in int lanes (sm: mins 0-7, scales
+   8-15) and d, dmin: eight int16 products per lane pair, pair sums widened, scaled, and the mins' term. */
+static inline __attribute__((always_inline)) void q4k_block(__m512i s01, __m512i s23, __m512i sm, float d, float dmin,
+                                                            int b, __m512 *acc, __m256 *mins) {
+    const __m512i los_ = _mm512_loadu_si512(lo_scale), his_ = _mm512_loadu_si512(hi_scale);
+    const __m512i nib = _mm512_set1_epi32(0x000F000F);
+    const int16_t *x = q16p + 256 * b;
+    __m512i lo = _mm512_setzero_si512(), hi = lo;
+    for (int k = 0; k < 2; k++) {
+        __m512i s = k ? s23 : s01;
+        const int16_t *xk = x + 128 * k;
+        lo = _mm512_add_epi16(lo, _mm512_add_epi16(
+                _mm512_mullo_epi16(_mm512_and_si512(s, nib), _mm512_loadu_si512(xk)),
+                _mm512_mullo_epi16(_mm512_and_si512(_mm512_srli_epi32(s, 8), nib), _mm512_loadu_si512(xk + 64))));
+        hi = _mm512_add_epi16(hi, _mm512_add_epi16(
+                _mm512_mullo_epi16(_mm512_and_si512(_mm512_srli_epi32(s, 4), nib), _mm512_loadu_si512(xk + 32)),
+                _mm512_mullo_epi16(_mm512_and_si512(_mm512_srli_epi32(s, 12), nib), _mm512_loadu_si512(xk + 96))));
+    }
+    __m512i li = _mm512_srai_epi32(_mm512_add_epi32(lo, _mm512_slli_epi32(lo, 16)), 16);
+    __m512i hh = _mm512_srai_epi32(_mm512_add_epi32(hi, _mm512_slli_epi32(hi, 16)), 16);
+    __m512i isum = _mm512_add_epi32(_mm512_mullo_epi32(li, _mm512_permutexvar_epi32(los_, sm)),
+                                    _mm512_mullo_epi32(hh, _mm512_permutexvar_epi32(his_, sm)));
+    __m256i mp = _mm256_mullo_epi32(_mm512_castsi512_si256(sm), _mm256_loadu_si256((const __m256i *) (bsum32 + 8 * b)));
+    *mins = _mm256_fmadd_ps(_mm256_set1_ps(-dq8[b] * dmin), _mm256_cvtepi32_ps(mp), *mins);
+    *acc = _mm512_fmadd_ps(_mm512_set1_ps(dq8[b] * d), _mm512_cvtepi32_ps(isum), *acc);
+}
+
+/* the sixteen sums folded to eight with the mins' eight, then added in halving order */
+static inline __attribute__((always_inline)) float q4k_fold(__m512 acc, __m256 mins) {
+    __m256 h = _mm256_add_ps(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1)), mins);
+    float t[8];
+    _mm256_storeu_ps(t, h);
+    return (t[0] + t[4] + t[2] + t[6]) + (t[1] + t[5] + t[3] + t[7]);
+}
+
 static float dot_vector_api(const uint8_t *row) {
     __m512 acc = _mm512_setzero_ps();
     __m256 mins = _mm256_setzero_ps();
     const __m512i hidx = _mm512_loadu_si512(head_index), hsh = _mm512_loadu_si512(head_shift);
     const __m512i hlo = _mm512_loadu_si512(head_low), hhi = _mm512_loadu_si512(head_high);
     const __m512i p01 = _mm512_loadu_si512(pair01), p23 = _mm512_loadu_si512(pair23);
-    const __m512i los_ = _mm512_loadu_si512(lo_scale), his_ = _mm512_loadu_si512(hi_scale);
-    const __m512i nib = _mm512_set1_epi32(0x000F000F);
     for (int b = 0; b < BLOCKS; b++) {
         const uint8_t *blk = row + 144 * b;
-        const int16_t *x = q16p + 256 * b;
         __m512i hv = _mm512_permutexvar_epi8(hidx, _mm512_loadu_si512(blk));
         __m512i sm = _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi32(hv, hsh), hlo),
                                      _mm512_and_si512(_mm512_srli_epi32(hv, 10), hhi));
         uint32_t dd = *(const uint32_t *) blk;
         __m512i q0 = _mm512_loadu_si512(blk + 16), q1 = _mm512_loadu_si512(blk + 80);
-        __m512i lo = _mm512_setzero_si512(), hi = lo;
-        for (int k = 0; k < 2; k++) {
-            __m512i s = _mm512_permutex2var_epi8(q0, k ? p23 : p01, q1);
-            const int16_t *xk = x + 128 * k;
-            lo = _mm512_add_epi16(lo, _mm512_add_epi16(
-                    _mm512_mullo_epi16(_mm512_and_si512(s, nib), _mm512_loadu_si512(xk)),
-                    _mm512_mullo_epi16(_mm512_and_si512(_mm512_srli_epi32(s, 8), nib), _mm512_loadu_si512(xk + 64))));
-            hi = _mm512_add_epi16(hi, _mm512_add_epi16(
-                    _mm512_mullo_epi16(_mm512_and_si512(_mm512_srli_epi32(s, 4), nib), _mm512_loadu_si512(xk + 32)),
-                    _mm512_mullo_epi16(_mm512_and_si512(_mm512_srli_epi32(s, 12), nib), _mm512_loadu_si512(xk + 96))));
-        }
-        __m512i li = _mm512_srai_epi32(_mm512_add_epi32(lo, _mm512_slli_epi32(lo, 16)), 16);
-        __m512i hh = _mm512_srai_epi32(_mm512_add_epi32(hi, _mm512_slli_epi32(hi, 16)), 16);
-        __m512i isum = _mm512_add_epi32(_mm512_mullo_epi32(li, _mm512_permutexvar_epi32(los_, sm)),
-                                        _mm512_mullo_epi32(hh, _mm512_permutexvar_epi32(his_, sm)));
-        __m256i mp = _mm256_mullo_epi32(_mm512_castsi512_si256(sm), _mm256_loadu_si256((const __m256i *) (bsum32 + 8 * b)));
-        mins = _mm256_fmadd_ps(_mm256_set1_ps(-dq8[b] * _cvtsh_ss(dd >> 16)), _mm256_cvtepi32_ps(mp), mins);
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(dq8[b] * _cvtsh_ss(dd & 0xFFFF)), _mm512_cvtepi32_ps(isum), acc);
+        q4k_block(_mm512_permutex2var_epi8(q0, p01, q1), _mm512_permutex2var_epi8(q0, p23, q1), sm,
+                  _cvtsh_ss(dd & 0xFFFF), _cvtsh_ss(dd >> 16), b, &acc, &mins);
     }
-    __m256 h = _mm256_add_ps(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1)), mins);
-    float t[8];
-    _mm256_storeu_ps(t, h);
-    return (t[0] + t[4] + t[2] + t[6]) + (t[1] + t[5] + t[3] + t[7]);
+    return q4k_fold(acc, mins);
 }
 
 /* ---- byte multiply-adds (vpmaddubsw, vpmaddwd), weights as stored ---- */
@@ -190,8 +205,10 @@ static float dot_madd(const uint8_t *row) {
             __m256i sh = _mm256_shuffle_epi8(sc2, _mm256_set1_epi16((short) (0x0100 + 0x0202 * (2 * j + 1))));
             __m256i q4 = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
             __m256i ql = _mm256_and_si256(q4, m4), qh = _mm256_and_si256(_mm256_srli_epi16(q4, 4), m4);
-            __m256i pl = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(ql, _mm256_loadu_si256((const __m256i *) (x + 64 * j))));
-            __m256i ph = _mm256_madd_epi16(sh, _mm256_maddubs_epi16(qh, _mm256_loadu_si256((const __m256i *) (x + 64 * j + 32))));
+            __m256i xl = _mm256_loadu_si256((const __m256i *) (x + 64 * j));
+            __m256i xh = _mm256_loadu_si256((const __m256i *) (x + 64 * j + 32));
+            __m256i pl = _mm256_madd_epi16(sl, _mm256_maddubs_epi16(ql, xl));
+            __m256i ph = _mm256_madd_epi16(sh, _mm256_maddubs_epi16(qh, xh));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
@@ -200,6 +217,43 @@ static float dot_madd(const uint8_t *row) {
     s = _mm_hadd_ps(s, s);
     s = _mm_hadd_ps(s, s);
     return _mm_cvtss_f32(s);
+}
+
+/* ---- C2's instructions on a repacked super-block: s01 and s23 (128 bytes), sm's 16 lanes as bytes, d, dmin ---- */
+#define RP_BYTES 152
+
+static void repack(const uint8_t *w, uint8_t *out, long blocks) {
+    const __m512i hidx = _mm512_loadu_si512(head_index), hsh = _mm512_loadu_si512(head_shift);
+    const __m512i hlo = _mm512_loadu_si512(head_low), hhi = _mm512_loadu_si512(head_high);
+    const __m512i p01 = _mm512_loadu_si512(pair01), p23 = _mm512_loadu_si512(pair23);
+    for (long b = 0; b < blocks; b++) {
+        const uint8_t *blk = w + 144 * b;
+        uint8_t *o = out + RP_BYTES * b;
+        __m512i q0 = _mm512_loadu_si512(blk + 16), q1 = _mm512_loadu_si512(blk + 80);
+        _mm512_storeu_si512(o, _mm512_permutex2var_epi8(q0, p01, q1));
+        _mm512_storeu_si512(o + 64, _mm512_permutex2var_epi8(q0, p23, q1));
+        __m512i hv = _mm512_permutexvar_epi8(hidx, _mm512_loadu_si512(blk));
+        __m512i sm = _mm512_or_si512(_mm512_and_si512(_mm512_srlv_epi32(hv, hsh), hlo),
+                                     _mm512_and_si512(_mm512_srli_epi32(hv, 10), hhi));
+        _mm_storeu_si128((__m128i *) (o + 128), _mm512_cvtepi32_epi8(sm));
+        float d = _cvtsh_ss(*(const uint16_t *) blk), dmin = _cvtsh_ss(*(const uint16_t *) (blk + 2));
+        memcpy(o + 144, &d, 4);
+        memcpy(o + 148, &dmin, 4);
+    }
+}
+
+static float dot_repacked(const uint8_t *row) {
+    __m512 acc = _mm512_setzero_ps();
+    __m256 mins = _mm256_setzero_ps();
+    for (int b = 0; b < BLOCKS; b++) {
+        const uint8_t *blk = row + RP_BYTES * b;
+        float d, dmin;
+        memcpy(&d, blk + 144, 4);
+        memcpy(&dmin, blk + 148, 4);
+        q4k_block(_mm512_loadu_si512(blk), _mm512_loadu_si512(blk + 64),
+                  _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (blk + 128))), d, dmin, b, &acc, &mins);
+    }
+    return q4k_fold(acc, mins);
 }
 
 typedef float (*kernel)(const uint8_t *);
@@ -215,12 +269,13 @@ static uint8_t *random_rows(long rows) {
     return w;
 }
 
-static double cycles_per_block(kernel k, const uint8_t *w, long rows, int reps, int threads, double ghz, float *out) {
+static double cycles_per_block(kernel k, const uint8_t *w, long stride, long rows, int reps, int threads, double ghz,
+                               float *out) {
     k(w); /* warm */
     double t0 = seconds();
     for (int r = 0; r < reps; r++) {
 #pragma omp parallel for schedule(static) num_threads(threads)
-        for (long i = 0; i < rows; i++) out[i] = k(w + i * ROW_BYTES);
+        for (long i = 0; i < rows; i++) out[i] = k(w + i * stride);
     }
     return (seconds() - t0) * ghz * 1e9 / ((double) reps * rows * BLOCKS);
 }
@@ -245,21 +300,27 @@ int main(int argc, char **argv) {
     srand(1);
     init_layouts();
     prepare();
-    const char *names[] = {"vector-api instructions", "vpmaddubsw + vpmaddwd"};
-    kernel kernels[] = {dot_vector_api, dot_madd};
+    const char *names[] = {"vector-api instructions", "vpmaddubsw + vpmaddwd", "vector-api, repacked"};
+    kernel kernels[] = {dot_vector_api, dot_madd, dot_repacked};
     long hot = 300, cold = 200000;
     uint8_t *wh = random_rows(hot), *wc = random_rows(cold);
+    uint8_t *rh = aligned_alloc(64, (size_t) hot * BLOCKS * RP_BYTES);
+    uint8_t *rc = aligned_alloc(64, (size_t) cold * BLOCKS * RP_BYTES);
+    repack(wh, rh, hot * BLOCKS);
+    repack(wc, rc, cold * BLOCKS);
     float *out = malloc(sizeof(float) * cold);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
+        const uint8_t *h = k == 2 ? rh : wh, *c = k == 2 ? rc : wc;
+        long stride = k == 2 ? (long) BLOCKS * RP_BYTES : ROW_BYTES;
         double worst = 0;
         for (long i = 0; i < hot; i++) {
-            double ref = reference(wh + i * ROW_BYTES), got = kernels[k](wh + i * ROW_BYTES);
+            double ref = reference(wh + i * ROW_BYTES), got = kernels[k](h + i * stride);
             worst = fmax(worst, fabs(got - ref) / (1e-3 + fabs(ref)));
         }
         printf("%-24s hot %5.1f  cold %5.1f  cold, 2 threads %5.1f cycles/super-block  (largest relative error %.1e)\n",
-               names[k], cycles_per_block(kernels[k], wh, hot, 2000, 1, ghz, out),
-               cycles_per_block(kernels[k], wc, cold, 3, 1, ghz, out),
-               cycles_per_block(kernels[k], wc, cold, 5, 2, ghz, out), worst);
+               names[k], cycles_per_block(kernels[k], h, stride, hot, 2000, 1, ghz, out),
+               cycles_per_block(kernels[k], c, stride, cold, 3, 1, ghz, out),
+               cycles_per_block(kernels[k], c, stride, cold, 5, 2, ghz, out), worst);
     }
     printf("vpsrlw zmm by immediate, between vpmullw: %.2f cycles an instruction\n", shift_mix(0, 20000000, ghz));
     printf("vpsrlw zmm by xmm count, between vpmullw: %.2f cycles an instruction\n", shift_mix(1, 20000000, ghz));
