@@ -219,8 +219,7 @@ public abstract class Kernels {
 
     /**
      * The K-quants' activations as Q8_K ({@link #quantizeQ8KBlock}), values {@code from} to {@code to} (multiples of
-     * 256);
-     * a subclass may do the same faster, with the same results bit for bit.
+     * 256); a subclass may do the same faster, with the same results bit for bit.
      */
     protected void quantizeK(float[] x, int from, int to, byte[] q, float[] d, int[] bsums) {
         for (int b = from / 256; b < to / 256; b++) {

@@ -855,10 +855,11 @@ public final class VectorKernels extends Kernels {
 
     /**
      * {@link Kernels#quantizeQ8KBlock}, sixteen values a vector, with the same results bit for bit: the largest
-     * magnitude by a lane maximum (exact), the signed value by the first lane that holds it (the scalar loop keeps the first),
-     * {@code rint} as {@code (y + ROUND_MAGIC) - ROUND_MAGIC} (round half to even, exact for |y| < 2^22; here
-     * |y| <= 127), and a 16-value sum per vector. Blocks of zeros or with a NaN go to the scalar code, whose
-     * comparisons skip NaN. It runs before every mat-mul's row tasks (a prefill's rows spread over the workers).
+     * magnitude by a lane maximum (exact), the signed value by the first lane that holds it (the scalar loop keeps
+     * the first), {@code rint} as {@code (y + ROUND_MAGIC) - ROUND_MAGIC} (round half to even, exact for
+     * |y| < 2^22; here |y| <= 127), and a 16-value sum per vector. Blocks of zeros or with a NaN go to the scalar
+     * code, whose comparisons skip NaN. It runs before every mat-mul's row tasks (a prefill's rows spread over the
+     * workers).
      */
     @Override
     protected void quantizeK(float[] x, int from, int to, byte[] q, float[] d, int[] bsums) {
@@ -1384,12 +1385,12 @@ public final class VectorKernels extends Kernels {
      * summed in the int16 lanes, each lane one sub-block's; then per row and token
      * {@code acc += dx * (dw * scale_lo * sum_lo + dw * scale_hi * sum_hi)}. The four-bit values come centred,
      * {@code q - 8} (panelMinsQ4K adds back {@code 8 * dw * scale} times the sub-block's activation sum), so 32
-     * products fit an int16 lane (at most 32 x 8 x 127 = 32512) and a lane needs no partner: the two halves of an
-     * int32 are taken apart with three shifts, against the four and an add that summing uncentred pairs every 32
-     * columns took. sums[32 j + i] as in panelTile. Written out like the other tiles (sums in arrays or loops over the
-     * tokens would live in memory), and small: over the whole panel (24 sums in registers, as panelTileQ8), C2 left
-     * some of the method's last vector operations as calls, boxing the sums, in one test JVM in five to ten
-     * (KernelAllocationTest).
+     * products fit an int16 lane (at most 32 x 8 x 127 = 32512) and a lane needs no partner: the lanes start at
+     * 32768, so the two halves of an int32 come apart with a mask and a logical shift, against the four shifts and
+     * an add that summing uncentred pairs every 32 columns took. sums[32 j + i] as in panelTile. Written out like the
+     * other tiles (sums in arrays or loops over the tokens would live in memory), and small: over the whole panel (24
+     * sums in registers, as panelTileQ8), C2 left some of the method's last vector operations as calls, boxing the
+     * sums, in one test JVM in five to ten (KernelAllocationTest).
      */
     private static void panelTileQ4K(float[] panel, int pb, int half, float[] ps, int[] xp, int x, float[] xd,
                                      int xdo, int cols, float[] sums) {
